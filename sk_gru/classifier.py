@@ -1,0 +1,328 @@
+"""GRUClassifier: a GRU network as a scikit-learn classifier."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._tags import ClassifierTags
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import column_or_1d
+
+from ._base import ClassifierLabelEncoder, GRUEstimatorMixin, KerasClassifier
+
+
+class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
+    """Sequence classifier built on a GRU network.
+
+    The network is: optional masking of padded timesteps, per-feature
+    standardisation learnt from the training data, one or more GRU layers,
+    optional dense layers, and a sigmoid (binary) or softmax (multiclass) output.
+    Training uses Adam with early stopping on a held-out validation fraction, and
+    ``predict`` runs a compiled TensorFlow function.
+
+    Parameters
+    ----------
+    units : int or tuple of int, default=32
+        Number of units of the GRU layer. A tuple stacks GRU layers, the first
+        entry being closest to the input.
+    bidirectional : bool, default=False
+        Read each sequence in both directions (``keras.layers.Bidirectional``).
+    dense_units : tuple of int, default=()
+        Widths of ReLU dense layers between the GRU stack and the output layer.
+    dropout : float, default=0.0
+        Fraction of the GRU inputs dropped during training.
+    recurrent_dropout : float, default=0.0
+        Fraction of the recurrent state dropped during training. A non-zero value
+        disables the fast cuDNN kernel on a GPU.
+    mask_value : float or None, default=None
+        Timesteps whose features all equal this value are padding; the GRU skips
+        them.
+    embedding_dim : int or None, default=None
+        Read ``X`` as integer token ids of shape (n_samples, n_timesteps) and embed
+        them in this many dimensions. Id 0 is padding and is masked. The vocabulary
+        size is taken from the largest id seen in ``fit``.
+    normalize : bool, default=True
+        Standardise each input feature with the mean and variance of the training
+        data, inside the network (so it is saved with the model).
+    optimizer : str, keras optimizer class or instance, default="adam"
+        Optimizer. Its parameters can be routed as ``optimizer__<name>``.
+    learning_rate : float, default=3e-3
+        Learning rate of the optimizer (overridden by ``optimizer__learning_rate``;
+        ignored when ``optimizer`` is an instance).
+    loss : str, keras loss or None, default=None
+        Loss. None picks binary cross-entropy for two classes and sparse
+        categorical cross-entropy for more.
+    metrics : list or None, default=None
+        Keras metrics reported in ``history_``.
+    epochs : int, default=200
+        Maximum number of passes over the training data.
+    batch_size : int, default=32
+        Number of samples per gradient update.
+    shuffle : bool, default=True
+        Shuffle the training data before each epoch.
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the training data (stratified), stop
+        when its loss has not improved for ``patience`` epochs, and restore the
+        weights of the best epoch.
+    validation_fraction : float, default=0.1
+        Fraction of the training data held out for early stopping.
+    patience : int, default=20
+        Epochs without improvement of the validation loss before stopping.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, ``{label: weight}``, multiplied into
+        ``sample_weight``.
+    callbacks : list of keras callbacks or None, default=None
+        Extra Keras callbacks for training.
+    random_state : int, RandomState instance or None, default=None
+        Seed for weight initialisation, shuffling, dropout and the validation
+        split. An int gives identical fits; global random state is restored.
+    verbose : int, default=0
+        Keras's verbosity during training (0 silent, 1 progress bar, 2 one line
+        per epoch).
+    warm_start : bool, default=False
+        Continue training the fitted network on the next call to ``fit``.
+    **kwargs : dict
+        Routed parameters, such as ``model__<name>``, ``optimizer__<name>``,
+        ``fit__<name>`` or ``callbacks__<name>``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_classes_ : int
+        Number of classes.
+    model_ : keras.Model
+        The fitted network.
+    history_ : dict of list
+        Loss (and metrics) per epoch; ``val_loss`` with early stopping. Losses are
+        those Keras minimises.
+    n_iter_ : int
+        Number of epochs run by the last call to ``fit``.
+    n_features_in_ : int
+        Size of the second axis of ``X`` (the number of timesteps).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of ``X``, when it is a DataFrame with string column names.
+    input_shape_ : tuple of int
+        Shape of one sequence as the network sees it.
+
+    See Also
+    --------
+    GRURegressor : The same network for regression.
+    sklearn.neural_network.MLPClassifier : A feed-forward network classifier.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_gru import GRUClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.uniform(size=(200, 20))
+    >>> y = (X.sum(axis=1) > 10).astype(int)
+    >>> clf = GRUClassifier(units=8, epochs=5, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    """
+
+    _parameter_constraints: dict = {
+        **GRUEstimatorMixin._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+    _y_numeric = False
+
+    def __init__(
+        self,
+        units: int | Sequence[int] = 32,
+        *,
+        bidirectional: bool = False,
+        dense_units: Sequence[int] = (),
+        dropout: float = 0.0,
+        recurrent_dropout: float = 0.0,
+        mask_value: float | None = None,
+        embedding_dim: int | None = None,
+        normalize: bool = True,
+        optimizer="adam",
+        learning_rate: float = 3e-3,
+        loss=None,
+        metrics=None,
+        epochs: int = 200,
+        batch_size: int = 32,
+        shuffle: bool = True,
+        early_stopping: bool = True,
+        validation_fraction: float = 0.1,
+        patience: int = 20,
+        class_weight=None,
+        callbacks=None,
+        random_state=None,
+        verbose: int = 0,
+        warm_start: bool = False,
+        **kwargs,
+    ):
+        self.units = units
+        self.bidirectional = bidirectional
+        self.dense_units = dense_units
+        self.dropout = dropout
+        self.recurrent_dropout = recurrent_dropout
+        self.mask_value = mask_value
+        self.embedding_dim = embedding_dim
+        self.normalize = normalize
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.loss = loss
+        self.metrics = metrics
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.class_weight = class_weight
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+        vars(self).update(kwargs)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "classifier"
+        tags.classifier_tags = ClassifierTags(multi_class=True)
+        tags.target_tags.required = True
+        return tags
+
+    @property
+    def target_encoder(self):
+        """The transformer from class labels to what the network is trained on."""
+        classes = getattr(self, "_partial_fit_classes", None)
+        return ClassifierLabelEncoder(
+            loss=self.loss, categories="auto" if classes is None else [np.asarray(classes)]
+        )
+
+    def _check_targets(self, y: np.ndarray) -> np.ndarray:
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        target_type = type_of_target(y)
+        if target_type not in ("binary", "multiclass"):
+            raise ValueError(
+                f"{type(self).__name__} supports binary and multiclass targets; "
+                f"got a {target_type!r} target."
+            )
+        classes = np.unique(y)
+        if len(classes) < 2 and getattr(self, "_partial_fit_classes", None) is None:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes in the data, "
+                f"but the data contains only one class: {classes[0]!r}."
+            )
+        return y
+
+    def _fit_sample_weight(self, X, y, sample_weight):
+        sample_weight = super()._fit_sample_weight(X, y, sample_weight)
+        if self.class_weight is None:
+            return sample_weight
+        class_weights = compute_sample_weight(self.class_weight, y).astype(np.float32)
+        return class_weights if sample_weight is None else sample_weight * class_weights
+
+    def _split_stratify(self, y_encoded: np.ndarray, n_val: int):
+        """Stratify the validation split when every class can appear on both sides."""
+        labels = np.asarray(y_encoded).reshape(len(y_encoded), -1)[:, 0]
+        counts = np.unique(labels, return_counts=True)[1]
+        if counts.min() < 2 or n_val < len(counts) or len(labels) - n_val < len(counts):
+            return None
+        return labels
+
+    def _output_layer(self) -> tuple[int, str]:
+        return (1, "sigmoid") if self.n_classes_ == 2 else (self.n_classes_, "softmax")
+
+    def _default_loss(self) -> str:
+        return "binary_crossentropy" if self.n_classes_ == 2 else "sparse_categorical_crossentropy"
+
+    def fit(self, X, y, sample_weight=None, **kwargs) -> GRUClassifier:
+        """Fit the classifier to sequences ``X`` and labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or \
+                (n_samples, n_timesteps, n_features)
+            Training sequences. 2-D input is read as univariate sequences.
+        y : array-like of shape (n_samples,)
+            Class labels, of any type.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights.
+        **kwargs : dict
+            Extra arguments for ``keras.Model.fit``.
+
+        Returns
+        -------
+        self : GRUClassifier
+            The fitted classifier.
+        """
+        self._partial_fit_classes = None
+        return super().fit(X, y, sample_weight=sample_weight, **kwargs)
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs) -> GRUClassifier:
+        """Train for one epoch, keeping the current weights.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or \
+                (n_samples, n_timesteps, n_features)
+            Training sequences.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        classes : array-like of shape (n_classes,), default=None
+            All the classes; needed on the first call when ``y`` may not hold them.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights.
+        **kwargs : dict
+            Extra arguments for ``keras.Model.fit``.
+
+        Returns
+        -------
+        self : GRUClassifier
+            The updated classifier.
+        """
+        if not self.__sklearn_is_fitted__():
+            self._partial_fit_classes = classes
+        return super().partial_fit(X, y, sample_weight=sample_weight, **kwargs)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Probability of each class, columns in ``classes_`` order.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or \
+                (n_samples, n_timesteps, n_features)
+            Sequences.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        # Not scikeras's encoder: it squeezes a single row to shape (n_classes,).
+        outputs = self._predict_raw(X)
+        if outputs.shape[1] == 1:  # one sigmoid unit for two classes
+            outputs = np.hstack([1.0 - outputs, outputs])
+        return outputs / outputs.sum(axis=1, keepdims=True)
+
+    def predict(self, X) -> np.ndarray:
+        """Most probable class of each sequence.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or \
+                (n_samples, n_timesteps, n_features)
+            Sequences.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        probabilities = self.predict_proba(X)
+        return self.classes_[np.argmax(probabilities, axis=1)]
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """Mean accuracy on ``X`` and ``y``, as ``ClassifierMixin.score``."""
+        return ClassifierMixin.score(self, X, y, sample_weight=sample_weight)

@@ -1,0 +1,250 @@
+"""GRURegressor: a GRU network as a scikit-learn regressor."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
+from sklearn.utils._tags import RegressorTags
+
+from ._base import GRUEstimatorMixin, KerasRegressor
+
+
+class _TargetScaler(TransformerMixin, BaseEstimator):
+    """Standardise regression targets for training and undo it for predictions."""
+
+    def __init__(self, scale: bool = True):
+        self.scale = scale
+
+    def fit(self, y: np.ndarray) -> _TargetScaler:
+        y2d = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+        self.ndim_ = np.ndim(y)
+        self.n_outputs_ = y2d.shape[1]
+        self.mean_ = y2d.mean(axis=0) if self.scale else np.zeros(self.n_outputs_)
+        std = y2d.std(axis=0) if self.scale else np.ones(self.n_outputs_)
+        self.scale_ = np.where(std > 0, std, 1.0)
+        return self
+
+    def transform(self, y: np.ndarray) -> np.ndarray:
+        y2d = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+        return ((y2d - self.mean_) / self.scale_).astype(np.float32)
+
+    def inverse_transform(self, y: np.ndarray) -> np.ndarray:
+        y = np.asarray(y, dtype=np.float64) * self.scale_ + self.mean_
+        return y.ravel() if self.ndim_ == 1 else y
+
+    def get_metadata(self) -> dict:
+        return {"n_outputs_": self.n_outputs_, "n_outputs_expected_": 1}
+
+
+class GRURegressor(GRUEstimatorMixin, KerasRegressor):
+    """Sequence regressor built on a GRU network.
+
+    The network is: optional masking of padded timesteps, per-feature
+    standardisation learnt from the training data, one or more GRU layers,
+    optional dense layers, and a linear output with one unit per target. Targets
+    are standardised for training and predictions come back in the units of
+    ``y``. Training uses Adam with early stopping on a held-out validation
+    fraction, and ``predict`` runs a compiled TensorFlow function.
+
+    Parameters
+    ----------
+    units : int or tuple of int, default=32
+        Number of units of the GRU layer. A tuple stacks GRU layers, the first
+        entry being closest to the input.
+    bidirectional : bool, default=False
+        Read each sequence in both directions (``keras.layers.Bidirectional``).
+    dense_units : tuple of int, default=()
+        Widths of ReLU dense layers between the GRU stack and the output layer.
+    dropout : float, default=0.0
+        Fraction of the GRU inputs dropped during training.
+    recurrent_dropout : float, default=0.0
+        Fraction of the recurrent state dropped during training. A non-zero value
+        disables the fast cuDNN kernel on a GPU.
+    mask_value : float or None, default=None
+        Timesteps whose features all equal this value are padding; the GRU skips
+        them.
+    embedding_dim : int or None, default=None
+        Read ``X`` as integer token ids of shape (n_samples, n_timesteps) and embed
+        them in this many dimensions. Id 0 is padding and is masked.
+    normalize : bool, default=True
+        Standardise each input feature with the mean and variance of the training
+        data, inside the network (so it is saved with the model).
+    scale_target : bool, default=True
+        Standardise ``y`` for training; predictions are always in ``y``'s units.
+    optimizer : str, keras optimizer class or instance, default="adam"
+        Optimizer. Its parameters can be routed as ``optimizer__<name>``.
+    learning_rate : float, default=3e-3
+        Learning rate of the optimizer (overridden by ``optimizer__learning_rate``;
+        ignored when ``optimizer`` is an instance).
+    loss : str, keras loss or None, default=None
+        Loss on the standardised targets. None means mean squared error.
+    metrics : list or None, default=None
+        Keras metrics reported in ``history_``.
+    epochs : int, default=200
+        Maximum number of passes over the training data.
+    batch_size : int, default=32
+        Number of samples per gradient update.
+    shuffle : bool, default=True
+        Shuffle the training data before each epoch.
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the training data, stop when its loss
+        has not improved for ``patience`` epochs, and restore the weights of the
+        best epoch.
+    validation_fraction : float, default=0.1
+        Fraction of the training data held out for early stopping.
+    patience : int, default=20
+        Epochs without improvement of the validation loss before stopping.
+    callbacks : list of keras callbacks or None, default=None
+        Extra Keras callbacks for training.
+    random_state : int, RandomState instance or None, default=None
+        Seed for weight initialisation, shuffling, dropout and the validation
+        split. An int gives identical fits; global random state is restored.
+    verbose : int, default=0
+        Keras's verbosity during training.
+    warm_start : bool, default=False
+        Continue training the fitted network on the next call to ``fit``.
+    **kwargs : dict
+        Routed parameters, such as ``model__<name>``, ``optimizer__<name>``,
+        ``fit__<name>`` or ``callbacks__<name>``.
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The fitted network.
+    history_ : dict of list
+        Loss (and metrics) per epoch, on the standardised targets.
+    n_iter_ : int
+        Number of epochs run by the last call to ``fit``.
+    n_outputs_ : int
+        Number of targets.
+    n_features_in_ : int
+        Size of the second axis of ``X`` (the number of timesteps).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of ``X``, when it is a DataFrame with string column names.
+    input_shape_ : tuple of int
+        Shape of one sequence as the network sees it.
+
+    See Also
+    --------
+    GRUClassifier : The same network for classification.
+    SequenceWindower : Turns a time series into windows for this regressor.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_gru import GRURegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.uniform(size=(200, 10)) * 100
+    >>> y = X.mean(axis=1)
+    >>> reg = GRURegressor(units=8, epochs=5, random_state=0).fit(X, y)
+    >>> reg.predict(X[:3]).shape
+    (3,)
+    """
+
+    _parameter_constraints: dict = {
+        **GRUEstimatorMixin._parameter_constraints,
+        "scale_target": ["boolean"],
+    }
+    _y_numeric = True
+
+    def __init__(
+        self,
+        units: int | Sequence[int] = 32,
+        *,
+        bidirectional: bool = False,
+        dense_units: Sequence[int] = (),
+        dropout: float = 0.0,
+        recurrent_dropout: float = 0.0,
+        mask_value: float | None = None,
+        embedding_dim: int | None = None,
+        normalize: bool = True,
+        scale_target: bool = True,
+        optimizer="adam",
+        learning_rate: float = 3e-3,
+        loss=None,
+        metrics=None,
+        epochs: int = 200,
+        batch_size: int = 32,
+        shuffle: bool = True,
+        early_stopping: bool = True,
+        validation_fraction: float = 0.1,
+        patience: int = 20,
+        callbacks=None,
+        random_state=None,
+        verbose: int = 0,
+        warm_start: bool = False,
+        **kwargs,
+    ):
+        self.units = units
+        self.bidirectional = bidirectional
+        self.dense_units = dense_units
+        self.dropout = dropout
+        self.recurrent_dropout = recurrent_dropout
+        self.mask_value = mask_value
+        self.embedding_dim = embedding_dim
+        self.normalize = normalize
+        self.scale_target = scale_target
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.loss = loss
+        self.metrics = metrics
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+        vars(self).update(kwargs)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "regressor"
+        tags.regressor_tags = RegressorTags()
+        tags.target_tags.required = True
+        tags.target_tags.multi_output = True
+        return tags
+
+    @property
+    def target_encoder(self) -> _TargetScaler:
+        """The transformer from ``y`` to what the network is trained on."""
+        return _TargetScaler(scale=self.scale_target)
+
+    def _check_targets(self, y: np.ndarray) -> np.ndarray:
+        if y.ndim == 2 and y.shape[1] == 0:
+            raise ValueError(f"{type(self).__name__} needs at least one target column.")
+        return y
+
+    def _split_stratify(self, y_encoded: np.ndarray, n_val: int) -> None:
+        return None
+
+    def _output_layer(self) -> tuple[int, str]:
+        return self.n_outputs_, "linear"
+
+    def _default_loss(self) -> str:
+        return "mse"
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted targets, in the units of ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or \
+                (n_samples, n_timesteps, n_features)
+            Sequences.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
+        outputs = self._predict_raw(X)
+        return self.target_encoder_.inverse_transform(outputs)
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """Coefficient of determination R², as ``RegressorMixin.score``."""
+        return RegressorMixin.score(self, X, y, sample_weight=sample_weight)
