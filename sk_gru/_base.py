@@ -101,6 +101,36 @@ def _released_training_graphs() -> Iterator[None]:
                 _dead_entries.clear()
 
 
+def _tracing_functions(function, depth: int = 3) -> Iterator:
+    """The ``tf.function`` objects inside one of Keras's train or test closures."""
+    if isinstance(function, tf.types.experimental.PolymorphicFunction):
+        yield function
+    if depth and getattr(function, "__closure__", None):
+        for cell in function.__closure__:
+            with contextlib.suppress(ValueError):  # an empty cell
+                yield from _tracing_functions(cell.cell_contents, depth - 1)
+
+
+def _prepare_training_functions(model: keras.Model) -> None:
+    """Build Keras's train and test functions, each counting its own traces.
+
+    TensorFlow's retracing warning counts traces per Python code object, so the
+    functions of successive models, which each trace once, add up across the folds
+    of a cross-validation as if one function were retracing. Keying each function
+    on itself keeps the warning for real retracing of one model's function.
+    """
+    model.make_train_function()
+    model.make_test_function()
+    for function in (model.train_function, model.test_function):
+        for traced in _tracing_functions(function):
+            traced._key_for_call_stats = traced
+
+
+def _drop_training_functions(model: keras.Model) -> None:
+    """Release the traced training graphs, which hold the model in a cycle."""
+    model.train_function = model.test_function = model.predict_function = None
+
+
 def _seed_from(random_state) -> int | None:
     """An int seed for Keras from ``random_state`` (None stays None)."""
     if random_state is None or isinstance(random_state, Integral):
@@ -238,7 +268,7 @@ class GRUEstimatorMixin:
             warm_start=True,
             epochs=1,
             initial_epoch=self.current_epoch,
-            _early_stopping=False,
+            _partial=True,
             **kwargs,
         )
         return self
@@ -251,7 +281,7 @@ class GRUEstimatorMixin:
         warm_start: bool,
         epochs: int,
         initial_epoch: int,
-        _early_stopping: bool | None = None,
+        _partial: bool = False,
         **kwargs,
     ) -> None:
         self._validate_params()
@@ -261,7 +291,7 @@ class GRUEstimatorMixin:
         saved_weights = self.model_.get_weights() if self.__sklearn_is_fitted__() else None
         try:
             self._fit_unguarded(
-                X, y, sample_weight, warm_start, epochs, initial_epoch, _early_stopping, kwargs
+                X, y, sample_weight, warm_start, epochs, initial_epoch, _partial, kwargs
             )
         except BaseException:
             # An interrupted or failed fit leaves the estimator as it was before.
@@ -285,7 +315,7 @@ class GRUEstimatorMixin:
                 )
 
     def _fit_unguarded(
-        self, X, y, sample_weight, warm_start, epochs, initial_epoch, early_stopping, kwargs
+        self, X, y, sample_weight, warm_start, epochs, initial_epoch, partial, kwargs
     ) -> None:
         reinitialize = not (warm_start and self.__sklearn_is_fitted__())
         if y is None:  # scikit-learn's message for a missing target
@@ -302,8 +332,9 @@ class GRUEstimatorMixin:
                 self.target_encoder_.transform(y),
                 sample_weight,
                 seed,
-                self.early_stopping if early_stopping is None else early_stopping,
+                self.early_stopping and not partial,
             )
+            _prepare_training_functions(self.model_)
             history = self.model_.fit(
                 epochs=initial_epoch + epochs,
                 initial_epoch=initial_epoch,
@@ -312,6 +343,8 @@ class GRUEstimatorMixin:
                 verbose=int(self.verbose),
                 **{**fit_args, **self._routed("fit"), **kwargs},
             )
+        if not partial:  # partial_fit keeps them: it is called again and again
+            _drop_training_functions(self.model_)
         if reinitialize or not hasattr(self, "history_"):
             self.history_ = defaultdict(list)
         for key, values in history.history.items():

@@ -1,0 +1,209 @@
+"""GRUClassifier behaviour: labels, probabilities, weights, inputs and ecosystem fit."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone, is_classifier, is_regressor
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import StackingClassifier, VotingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, check_cv, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from sk_gru import GRUClassifier, GRURegressor
+
+FAST = {"units": 8, "epochs": 3, "learning_rate": 0.03, "random_state": 0}
+
+
+def test_is_classifier_and_is_regressor_are_right():
+    assert is_classifier(GRUClassifier())
+    assert not is_regressor(GRUClassifier())
+    assert is_regressor(GRURegressor())
+    assert not is_classifier(GRURegressor())
+
+
+def test_cross_validation_of_classifier_is_stratified():
+    cv = check_cv(3, np.array([0, 1] * 10), classifier=is_classifier(GRUClassifier()))
+    assert isinstance(cv, StratifiedKFold)
+
+
+def test_predict_proba_columns_follow_classes_order():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(90, 6))
+    labels = np.array(["zebra", "apple", "mango"])
+    y = labels[np.argmax(X[:, :3], axis=1)]
+    clf = GRUClassifier(**FAST).fit(X, y)
+    assert list(clf.classes_) == ["apple", "mango", "zebra"]
+    proba = clf.predict_proba(X)
+    assert proba.shape == (90, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+
+
+def test_predict_proba_of_one_sequence_is_two_dimensional(sum_data):
+    X, y = sum_data
+    clf = GRUClassifier(**FAST).fit(X, y)
+    assert clf.predict_proba(X[:1]).shape == (1, 2)
+    assert clf.predict(X[:1]).shape == (1,)
+
+
+def test_learns_the_sum_task(sum_data):
+    X, y = sum_data
+    clf = GRUClassifier(units=16, epochs=40, random_state=0).fit(X[:100], y[:100])
+    assert clf.score(X[:100], y[:100]) >= 0.9
+
+
+def test_three_dimensional_input_with_several_features():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 5, 3))
+    y = (X[:, :, 2].sum(axis=1) > 0).astype(int)
+    clf = GRUClassifier(**FAST).fit(X, y)
+    assert clf.input_shape_ == (5, 3)
+    assert clf.n_features_in_ == 5
+    assert clf.predict(X).shape == (80,)
+
+
+def test_integer_input_is_accepted(sum_data):
+    X, y = sum_data
+    clf = GRUClassifier(**FAST).fit((X * 10).astype(int), y)
+    assert set(clf.predict((X * 10).astype(int))) <= {0, 1}
+
+
+def test_dataframe_input_records_feature_names(sum_data):
+    X, y = sum_data
+    frame = pd.DataFrame(X, columns=[f"t{i}" for i in range(X.shape[1])])
+    clf = GRUClassifier(**FAST).fit(frame, pd.Series(y))
+    assert list(clf.feature_names_in_) == list(frame.columns)
+    np.testing.assert_allclose(clf.predict_proba(frame), clf.predict_proba(X))
+
+
+def test_sample_weight_shifts_the_decision(sum_data):
+    X, y = sum_data
+    weight = np.where(y == 1, 1.0, 1e-3)
+    plain = GRUClassifier(**FAST).fit(X, y)
+    weighted = GRUClassifier(**FAST).fit(X, y, sample_weight=weight)
+    assert weighted.predict_proba(X)[:, 1].mean() > plain.predict_proba(X)[:, 1].mean()
+
+
+def test_class_weight_shifts_the_decision_without_touching_sample_weight(sum_data):
+    X, y = sum_data
+    sample_weight = np.ones(len(y))
+    plain = GRUClassifier(**FAST).fit(X, y, sample_weight=sample_weight)
+    weighted = GRUClassifier(class_weight={0: 0.01, 1: 1.0}, **FAST)
+    weighted.fit(X, y, sample_weight=sample_weight)
+    # scikeras multiplies the caller's sample_weight array in place.
+    np.testing.assert_array_equal(sample_weight, 1.0)
+    assert weighted.predict_proba(X)[:, 1].mean() > plain.predict_proba(X)[:, 1].mean()
+
+
+@pytest.mark.parametrize("scoring", ["roc_auc", "neg_log_loss"])
+def test_cross_val_score_with_probability_scorers_is_finite(sum_data, scoring):
+    # scikeras gives nan here: is_classifier was False, so scorers got 2-D probabilities.
+    X, y = sum_data
+    scores = cross_val_score(GRUClassifier(**FAST), X, y, cv=2, scoring=scoring)
+    assert np.all(np.isfinite(scores))
+
+
+def test_calibrated_classifier_cv_fits_and_predicts(sum_data):
+    X, y = sum_data
+    calibrated = CalibratedClassifierCV(GRUClassifier(**FAST), cv=2).fit(X, y)
+    assert calibrated.predict_proba(X).shape == (len(X), 2)
+
+
+def test_stacking_and_voting_accept_the_classifier(sum_data):
+    X, y = sum_data
+    members = [("gru", GRUClassifier(**FAST)), ("lr", LogisticRegression())]
+    stack = StackingClassifier(members, cv=2).fit(X, y)
+    vote = VotingClassifier(members, voting="soft").fit(X, y)
+    assert stack.score(X, y) > 0.5
+    assert vote.predict_proba(X).shape == (len(X), 2)
+
+
+def test_grid_search_over_pipeline_with_nested_names(sum_data):
+    X, y = sum_data
+    pipe = make_pipeline(FunctionTransformer(), GRUClassifier(**FAST))
+    grid = {"gruclassifier__units": [4, 8], "gruclassifier__optimizer__beta_1": [0.9]}
+    search = GridSearchCV(pipe, grid, cv=2).fit(X, y)
+    assert search.best_params_["gruclassifier__units"] in (4, 8)
+    assert search.best_estimator_[-1].model_.get_layer(index=-2).units in (4, 8)
+
+
+def test_clone_keeps_parameters_and_routed_parameters():
+    clf = GRUClassifier(units=(8, 4), optimizer__beta_1=0.8, random_state=3)
+    copy = clone(clf)
+    assert copy.get_params() == clf.get_params()
+    assert copy.get_params()["optimizer__beta_1"] == 0.8
+
+
+def test_routed_parameters_reach_the_optimizer_and_network(sum_data):
+    X, y = sum_data
+    clf = GRUClassifier(
+        **{**FAST, "epochs": 1}, optimizer__learning_rate=0.123, model__dense_units=(5,)
+    ).fit(X, y)
+    assert float(clf.model_.optimizer.learning_rate) == pytest.approx(0.123)
+    dense = [layer for layer in clf.model_.layers if type(layer).__name__ == "Dense"]
+    assert [layer.units for layer in dense] == [5, 1]
+
+
+def test_learning_rate_parameter_sets_the_optimizer(sum_data):
+    X, y = sum_data
+    clf = GRUClassifier(**{**FAST, "epochs": 1, "learning_rate": 0.0042}).fit(X, y)
+    assert float(clf.model_.optimizer.learning_rate) == pytest.approx(0.0042)
+
+
+def test_stacked_and_bidirectional_layers_are_built(sum_data):
+    X, y = sum_data
+    clf = GRUClassifier(**{**FAST, "units": (6, 3), "epochs": 1}, bidirectional=True)
+    clf.fit(X, y)
+    kinds = [type(layer).__name__ for layer in clf.model_.layers]
+    assert kinds.count("Bidirectional") == 2
+
+
+def test_early_stopping_stops_and_keeps_best_validation_loss(sum_data):
+    X, y = sum_data
+    clf = GRUClassifier(units=8, epochs=60, patience=2, learning_rate=0.05, random_state=0)
+    clf.fit(X, y)
+    assert clf.n_iter_ < 60
+    assert "val_loss" in clf.history_
+    assert len(clf.history_["loss"]) == clf.n_iter_
+
+
+def test_warm_start_continues_from_fitted_weights(sum_data):
+    X, y = sum_data
+    clf = GRUClassifier(**FAST, warm_start=True, early_stopping=False).fit(X, y)
+    model = clf.model_
+    first_loss = clf.history_["loss"][-1]
+    clf.fit(X, y)
+    assert clf.model_ is model
+    assert len(clf.history_["loss"]) == 2 * FAST["epochs"]
+    assert min(clf.history_["loss"][FAST["epochs"] :]) <= first_loss
+
+
+def test_partial_fit_trains_one_epoch_at_a_time_with_given_classes(sum_data):
+    X, y = sum_data
+    clf = GRUClassifier(**FAST)
+    clf.partial_fit(X[y == 0], y[y == 0], classes=[0, 1])
+    clf.partial_fit(X, y)
+    assert list(clf.classes_) == [0, 1]
+    assert len(clf.history_["loss"]) == 2
+
+
+def test_mask_value_skips_padded_steps_wherever_they_are():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4))
+    X[:, 0] = -1.0
+    y = (X[:, 1:].sum(axis=1) > 0).astype(int)
+    clf = GRUClassifier(**FAST, mask_value=-1.0).fit(X, y)
+    a, b, c = 0.3, -0.7, 1.2
+    leading = clf.predict_proba(np.array([[-1.0, a, b, c]]))
+    inner = clf.predict_proba(np.array([[a, -1.0, b, c]]))
+    zero = clf.predict_proba(np.array([[0.0, a, b, c]]))
+    np.testing.assert_allclose(leading, inner, rtol=1e-5)
+    assert not np.allclose(leading, zero, rtol=1e-5)
+
+
+def test_html_repr_shows_changed_parameters():
+    html = GRUClassifier(units=7)._repr_html_()
+    assert "GRUClassifier" in html and "units" in html
+    assert repr(GRUClassifier(units=7)) == "GRUClassifier(units=7)"
