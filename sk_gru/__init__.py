@@ -1,7 +1,16 @@
 """sk_gru: GRU networks as first-class scikit-learn estimators."""
 
+from ._base import PAD_VALUE
 from .classifier import GRUClassifier
 from .regressor import GRURegressor
+from .windowing import SequenceWindower, forecast_pairs, recursive_forecast
 
-__all__ = ["GRUClassifier", "GRURegressor"]
+__all__ = [
+    "PAD_VALUE",
+    "GRUClassifier",
+    "GRURegressor",
+    "SequenceWindower",
+    "forecast_pairs",
+    "recursive_forecast",
+]
 __version__ = "0.1.0"

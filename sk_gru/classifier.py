@@ -12,7 +12,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 
-from ._base import ClassifierLabelEncoder, GRUEstimatorMixin, KerasClassifier
+from ._base import PAD_VALUE, ClassifierLabelEncoder, GRUEstimatorMixin, KerasClassifier
 
 
 class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
@@ -38,9 +38,10 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
     recurrent_dropout : float, default=0.0
         Fraction of the recurrent state dropped during training. A non-zero value
         disables the fast cuDNN kernel on a GPU.
-    mask_value : float or None, default=None
+    mask_value : float or None, default=PAD_VALUE
         Timesteps whose features all equal this value are padding; the GRU skips
-        them.
+        them. The default, :data:`sk_gru.PAD_VALUE` (the lowest float32), is what
+        ``SequenceWindower`` pads with. None turns masking off.
     embedding_dim : int or None, default=None
         Read ``X`` as integer token ids of shape (n_samples, n_timesteps) and embed
         them in this many dimensions. Id 0 is padding and is masked. The vocabulary
@@ -70,7 +71,7 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         weights of the best epoch.
     validation_fraction : float, default=0.1
         Fraction of the training data held out for early stopping.
-    patience : int, default=20
+    patience : int, default=10
         Epochs without improvement of the validation loss before stopping.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, ``{label: weight}``, multiplied into
@@ -140,7 +141,7 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         dense_units: Sequence[int] = (),
         dropout: float = 0.0,
         recurrent_dropout: float = 0.0,
-        mask_value: float | None = None,
+        mask_value: float | None = PAD_VALUE,
         embedding_dim: int | None = None,
         normalize: bool = True,
         optimizer="adam",
@@ -152,7 +153,7 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         shuffle: bool = True,
         early_stopping: bool = True,
         validation_fraction: float = 0.1,
-        patience: int = 20,
+        patience: int = 10,
         class_weight=None,
         callbacks=None,
         random_state=None,

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
 from sklearn.utils._tags import RegressorTags
 
-from ._base import GRUEstimatorMixin, KerasRegressor
+from ._base import PAD_VALUE, GRUEstimatorMixin, KerasRegressor
 
 
 class _TargetScaler(TransformerMixin, BaseEstimator):
@@ -62,9 +62,10 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
     recurrent_dropout : float, default=0.0
         Fraction of the recurrent state dropped during training. A non-zero value
         disables the fast cuDNN kernel on a GPU.
-    mask_value : float or None, default=None
+    mask_value : float or None, default=PAD_VALUE
         Timesteps whose features all equal this value are padding; the GRU skips
-        them.
+        them. The default, :data:`sk_gru.PAD_VALUE` (the lowest float32), is what
+        ``SequenceWindower`` pads with. None turns masking off.
     embedding_dim : int or None, default=None
         Read ``X`` as integer token ids of shape (n_samples, n_timesteps) and embed
         them in this many dimensions. Id 0 is padding and is masked.
@@ -94,7 +95,7 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         best epoch.
     validation_fraction : float, default=0.1
         Fraction of the training data held out for early stopping.
-    patience : int, default=20
+    patience : int, default=10
         Epochs without improvement of the validation loss before stopping.
     callbacks : list of keras callbacks or None, default=None
         Extra Keras callbacks for training.
@@ -157,7 +158,7 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         dense_units: Sequence[int] = (),
         dropout: float = 0.0,
         recurrent_dropout: float = 0.0,
-        mask_value: float | None = None,
+        mask_value: float | None = PAD_VALUE,
         embedding_dim: int | None = None,
         normalize: bool = True,
         scale_target: bool = True,
@@ -170,7 +171,7 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         shuffle: bool = True,
         early_stopping: bool = True,
         validation_fraction: float = 0.1,
-        patience: int = 20,
+        patience: int = 10,
         callbacks=None,
         random_state=None,
         verbose: int = 0,

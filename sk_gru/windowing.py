@@ -1,0 +1,328 @@
+"""Forecasting in a Pipeline: history windows, supervised pairs and recursive forecasts."""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._base import PAD_VALUE
+
+__all__ = ["PAD_VALUE", "SequenceWindower", "forecast_pairs", "recursive_forecast"]
+
+
+class SequenceWindower(TransformerMixin, BaseEstimator):
+    """Turn rows in time order into windows of their recent history.
+
+    Row ``t`` of the output holds input rows ``t - window + 1`` to ``t``. Positions
+    before the first row are filled with :data:`sk_gru.PAD_VALUE`, which
+    ``GRUClassifier`` and ``GRURegressor`` mask by default. So the number of rows
+    is kept, ``y`` stays aligned, and ``window`` can be grid-searched.
+
+    Parameters
+    ----------
+    window : int, default=10
+        Number of time steps in each window, the current row included.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of input features (columns) per time step.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when the input is a DataFrame with string column names.
+
+    See Also
+    --------
+    forecast_pairs : Aligned ``(X, y)`` for next-value forecasting.
+    recursive_forecast : Forecast several steps by feeding predictions back.
+
+    Notes
+    -----
+    Each call to ``transform`` starts from no history: the first rows of a test
+    fold are padded rather than filled from the training fold, so no information
+    crosses the split.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_gru import SequenceWindower
+    >>> windows = SequenceWindower(window=3).fit_transform(np.arange(4.0).reshape(-1, 1))
+    >>> windows.shape
+    (4, 3, 1)
+    >>> windows[3, :, 0]
+    array([1., 2., 3.])
+    """
+
+    _parameter_constraints: dict = {"window": [Interval(Integral, 1, None, closed="left")]}
+
+    def __init__(self, window: int = 10):
+        self.window = window
+
+    def fit(self, X, y=None) -> SequenceWindower:
+        """Learn the number of features, which ``transform`` checks.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples,)
+            Rows in time order.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SequenceWindower
+        """
+        self._validate_params()
+        self._check(X, reset=True)
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """Window the rows of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples,)
+            Rows in time order.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, window, n_features)
+        """
+        check_is_fitted(self)
+        X = self._check(X, reset=False)
+        padded = np.concatenate(
+            [np.full((self.window - 1, X.shape[1]), PAD_VALUE, dtype=X.dtype), X]
+        )
+        windows = np.lib.stride_tricks.sliding_window_view(padded, self.window, axis=0)
+        return np.ascontiguousarray(windows.transpose(0, 2, 1))
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Names ``<feature>_lag<k>`` for each step of the window, oldest first.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input feature names; ``feature_names_in_`` or ``x0, x1, ...`` if None.
+
+        Returns
+        -------
+        ndarray of str of shape (window * n_features_in_,)
+            Names in the order of ``transform(X).reshape(n_samples, -1)``.
+        """
+        check_is_fitted(self)
+        if input_features is None:
+            input_features = getattr(
+                self, "feature_names_in_", [f"x{i}" for i in range(self.n_features_in_)]
+            )
+        elif len(input_features) != self.n_features_in_:
+            raise ValueError(
+                f"input_features should have length {self.n_features_in_}, "
+                f"got {len(input_features)}."
+            )
+        return np.asarray(
+            [
+                f"{name}_lag{lag}"
+                for lag in range(self.window - 1, -1, -1)
+                for name in input_features
+            ],
+            dtype=object,
+        )
+
+    def _check(self, X, reset: bool) -> np.ndarray:
+        if getattr(X, "ndim", np.ndim(X)) == 1:  # a 1-D series is one feature
+            X = X.to_frame() if isinstance(X, pd.Series) else np.reshape(X, (-1, 1))
+        if np.ndim(X) > 2:
+            raise ValueError(
+                f"SequenceWindower expects rows of shape (n_samples, n_features); got an "
+                f"array with {np.ndim(X)} dimensions. Window a time series, not windows."
+            )
+        return validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+@validate_params(
+    {
+        "series": ["array-like"],
+        "horizon": [Interval(Integral, 1, None, closed="left")],
+        "difference": [Interval(Integral, 0, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
+def forecast_pairs(series, horizon: int = 1, *, difference: int = 0):
+    """Aligned ``(X, y)`` for forecasting the next ``horizon`` values.
+
+    Row ``t`` of ``X`` is the observation at time ``t`` and ``y[t]`` holds the
+    values at ``t + 1, ..., t + horizon``. Rows without a full future are dropped.
+    Put a :class:`SequenceWindower` in the Pipeline to give each row its history.
+
+    Parameters
+    ----------
+    series : array-like of shape (n_samples,) or (n_samples, n_features)
+        Observations in time order; a numpy array, pandas Series or DataFrame.
+        With several columns, ``y`` is taken from the first.
+    horizon : int, default=1
+        Number of future values in ``y``.
+    difference : int, default=0
+        If positive, pair up the differences ``series[t] - series[t - difference]``
+        instead of the levels: 1 removes a trend, 12 a yearly pattern in monthly
+        data. Take logs first for growth in percent. ``recursive_forecast`` with the
+        same ``difference`` turns forecasts back into levels.
+
+    Returns
+    -------
+    X : ndarray or DataFrame of shape (n_samples - horizon, n_features)
+        Observations, as a DataFrame for pandas input (index kept).
+    y : ndarray or Series of shape (n_samples - horizon,) or \
+            ndarray or DataFrame of shape (n_samples - horizon, horizon)
+        The next value (1-D) when ``horizon`` is 1, else the next ``horizon`` values.
+
+    Examples
+    --------
+    >>> from sk_gru import forecast_pairs
+    >>> X, y = forecast_pairs([1.0, 2.0, 3.0, 4.0])
+    >>> X.ravel().tolist(), y.tolist()
+    ([1.0, 2.0, 3.0], [2.0, 3.0, 4.0])
+    """
+    frame = series if isinstance(series, pd.DataFrame) else None
+    if isinstance(series, pd.Series):
+        frame = series.to_frame()
+    values = np.asarray(series if frame is None else frame.to_numpy(), dtype=float)
+    values = values.reshape(len(values), -1)
+    if not np.isfinite(values).all():
+        raise ValueError("forecast_pairs: the series contains NaN or infinity.")
+    if difference:
+        if len(values) <= difference:
+            raise ValueError(
+                f"forecast_pairs needs more than difference={difference} observations; "
+                f"got {len(values)}."
+            )
+        values = values[difference:] - values[:-difference]
+        if frame is not None:
+            frame = pd.DataFrame(values, index=frame.index[difference:], columns=frame.columns)
+    n_rows = len(values) - horizon
+    if n_rows < 1:
+        raise ValueError(
+            f"forecast_pairs needs more than horizon={horizon} observations; got "
+            f"{len(values)}."
+        )
+    targets = np.column_stack([values[k : k + n_rows, 0] for k in range(1, horizon + 1)])
+    if frame is None:
+        return values[:n_rows], targets[:, 0] if horizon == 1 else targets
+    index = frame.index[:n_rows]
+    X = frame.iloc[:n_rows]
+    name = frame.columns[0]
+    if horizon == 1:
+        return X, pd.Series(targets[:, 0], index=index, name=f"{name}_next")
+    columns = [f"{name}_t+{k}" for k in range(1, horizon + 1)]
+    return X, pd.DataFrame(targets, index=index, columns=columns)
+
+
+@validate_params(
+    {
+        "history": ["array-like"],
+        "steps": [Interval(Integral, 1, None, closed="left")],
+        "difference": [Interval(Integral, 0, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
+def recursive_forecast(estimator, history, steps: int, *, difference: int = 0):
+    """Forecast ``steps`` values ahead, feeding each prediction back as input.
+
+    Works with any fitted estimator or Pipeline that maps the rows of a univariate
+    series (with its ``SequenceWindower``) to the next value, such as one trained
+    on :func:`forecast_pairs`. Only the last ``window`` observations are used.
+
+    Parameters
+    ----------
+    estimator : fitted estimator or Pipeline
+        Maps rows of shape (n, 1) to next values.
+    history : array-like of shape (n_samples,)
+        Observed values, most recent last; a pandas Series keeps its index.
+    steps : int
+        Number of values to forecast.
+    difference : int, default=0
+        The ``difference`` the estimator was trained with in :func:`forecast_pairs`:
+        the history is differenced the same way and the forecast differences are
+        added back, so the forecasts are levels.
+
+    Returns
+    -------
+    ndarray of shape (steps,) or Series
+        Forecasts. With a Series whose index has a frequency (a DatetimeIndex, say),
+        a Series whose index continues it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LinearRegression
+    >>> from sk_gru import forecast_pairs, recursive_forecast
+    >>> series = np.arange(20.0)
+    >>> model = LinearRegression().fit(*forecast_pairs(series))
+    >>> np.round(recursive_forecast(model, series, steps=3), 6).tolist()
+    [20.0, 21.0, 22.0]
+    """
+    values = np.asarray(history, dtype=float)
+    if values.ndim != 1 and not (values.ndim == 2 and values.shape[1] == 1):
+        raise ValueError(
+            f"recursive_forecast expects a univariate history; got shape {values.shape}."
+        )
+    values = values.ravel()
+    if not np.isfinite(values).all():
+        raise ValueError("recursive_forecast: the history contains NaN or infinity.")
+    needed = _history_needed(estimator) + difference
+    if len(values) < needed:
+        raise ValueError(
+            f"recursive_forecast needs at least {needed} observations of history (the "
+            f"window of the estimator plus difference); got {len(values)}."
+        )
+    levels = list(values[-needed:])
+    buffer = (
+        [levels[i] - levels[i - difference] for i in range(difference, needed)]
+        if difference
+        else levels[:]
+    )
+    forecasts = []
+    for _ in range(steps):
+        prediction = float(np.ravel(estimator.predict(np.asarray(buffer).reshape(-1, 1)))[-1])
+        buffer = buffer[1:] + [prediction]
+        if difference:
+            levels.append(levels[-difference] + prediction)
+            prediction = levels[-1]
+        forecasts.append(prediction)
+    forecasts = np.asarray(forecasts)
+    if isinstance(history, pd.Series):
+        index = _continue_index(history.index, steps)
+        if index is not None:
+            return pd.Series(forecasts, index=index, name=history.name)
+    return forecasts
+
+
+def _history_needed(estimator) -> int:
+    """The window length of the SequenceWindower inside ``estimator`` (1 if none)."""
+    steps = getattr(estimator, "steps", None)
+    parts = [step for _, step in steps] if steps is not None else [estimator]
+    windows = [part.window for part in parts if isinstance(part, SequenceWindower)]
+    return max(windows, default=1)
+
+
+def _continue_index(index: pd.Index, steps: int) -> pd.Index | None:
+    if isinstance(index, pd.DatetimeIndex | pd.PeriodIndex):
+        freq = index.freq or pd.infer_freq(index) if len(index) >= 3 else index.freq
+        if freq is None:
+            return None
+        return (
+            pd.period_range(index[-1], periods=steps + 1, freq=freq)[1:]
+            if isinstance(index, pd.PeriodIndex)
+            else pd.date_range(index[-1], periods=steps + 1, freq=freq)[1:]
+        )
+    if isinstance(index, pd.RangeIndex):
+        return pd.RangeIndex(index.stop, index.stop + steps * index.step, index.step)
+    return None
