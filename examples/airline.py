@@ -32,7 +32,7 @@ def main(test_months: int = 36, output_dir=None) -> dict:
     X, y = forecast_pairs(log_train, difference=12)
     model = make_pipeline(
         SequenceWindower(window=12),
-        GRURegressor(units=32, learning_rate=1e-2, random_state=0),
+        GRURegressor(units=8, learning_rate=1e-2, random_state=0),
     )
     start = time.perf_counter()
     model.fit(X, y)

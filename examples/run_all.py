@@ -9,7 +9,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-EXAMPLES = ["sum_classification", "binary_classification", "sine_forecasting", "airline"]
+EXAMPLES = [
+    "sum_classification",
+    "binary_classification",
+    "sine_forecasting",
+    "airline",
+    "next_word",
+]
 
 
 def main() -> None:

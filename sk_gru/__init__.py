@@ -3,6 +3,7 @@
 from ._base import PAD_VALUE
 from .classifier import GRUClassifier
 from .regressor import GRURegressor
+from .text import TextSequencer, generate_text, next_word_pairs
 from .windowing import SequenceWindower, forecast_pairs, recursive_forecast
 
 __all__ = [
@@ -10,6 +11,9 @@ __all__ = [
     "GRUClassifier",
     "GRURegressor",
     "SequenceWindower",
+    "TextSequencer",
+    "generate_text",
+    "next_word_pairs",
     "forecast_pairs",
     "recursive_forecast",
 ]

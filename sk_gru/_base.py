@@ -20,7 +20,7 @@ from scikeras.utils.transformers import ClassifierLabelEncoder
 from scikeras.wrappers import BaseWrapper, KerasClassifier, KerasRegressor
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 from tensorflow.python.eager import context
 from tensorflow.python.framework import ops as tf_ops
@@ -61,7 +61,7 @@ def _scoped_seed(seed: int | None) -> Iterator[None]:
     from keras.src.utils.rng_utils import GLOBAL_RANDOM_SEED
 
     saved_python = random.getstate()
-    saved_numpy = np.random.get_state()
+    saved_numpy = np.random.get_state()  # noqa: NPY002 (Keras seeds the legacy global)
     saved_tf = context.global_seed()
     saved_keras = {
         name: global_state.get_global_attribute(name)
@@ -72,7 +72,7 @@ def _scoped_seed(seed: int | None) -> Iterator[None]:
         yield
     finally:
         random.setstate(saved_python)
-        np.random.set_state(saved_numpy)
+        np.random.set_state(saved_numpy)  # noqa: NPY002
         tf.random.set_seed(saved_tf)
         for name, value in saved_keras.items():
             global_state.set_global_attribute(name, value)
@@ -505,10 +505,10 @@ class GRUEstimatorMixin:
                 f"With embedding_dim set, {name} expects token ids of shape "
                 f"(n_samples, n_timesteps); got an array with {X.ndim} dimensions."
             )
-        if np.any(X < 0) or np.any(X != np.round(X)):
+        if np.any(X < 0) or np.any(np.round(X) != X):
             raise ValueError(
                 f"With embedding_dim set, X must hold non-negative integer token ids; "
-                f"got values such as {X[(X < 0) | (X != np.round(X))][0]!r}."
+                f"got values such as {X[(X < 0) | (np.round(X) != X)][0]!r}."
             )
         X = X.astype(np.int32)
         if reset:

@@ -82,9 +82,9 @@ def build_gru_network(
         if mask_value is not None:
             hidden = keras.layers.Masking(mask_value=mask_value)(hidden)
         if input_mean is not None:
-            hidden = keras.layers.Normalization(
-                axis=-1, mean=input_mean, variance=input_variance
-            )(hidden)
+            hidden = keras.layers.Normalization(axis=-1, mean=input_mean, variance=input_variance)(
+                hidden
+            )
 
     layer_units = (units,) if np.isscalar(units) else tuple(units)
     for i, width in enumerate(layer_units):

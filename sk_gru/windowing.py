@@ -210,8 +210,7 @@ def forecast_pairs(series, horizon: int = 1, *, difference: int = 0):
     n_rows = len(values) - horizon
     if n_rows < 1:
         raise ValueError(
-            f"forecast_pairs needs more than horizon={horizon} observations; got "
-            f"{len(values)}."
+            f"forecast_pairs needs more than horizon={horizon} observations; got {len(values)}."
         )
     targets = np.column_stack([values[k : k + n_rows, 0] for k in range(1, horizon + 1)])
     if frame is None:
@@ -289,9 +288,13 @@ def recursive_forecast(estimator, history, steps: int, *, difference: int = 0):
         if difference
         else levels[:]
     )
+    # Match how the estimator was fitted, so scikit-learn sees the same feature names.
+    names = getattr(estimator, "feature_names_in_", None)
     forecasts = []
     for _ in range(steps):
-        prediction = float(np.ravel(estimator.predict(np.asarray(buffer).reshape(-1, 1)))[-1])
+        rows = np.asarray(buffer).reshape(-1, 1)
+        rows = rows if names is None else pd.DataFrame(rows, columns=names)
+        prediction = float(np.ravel(estimator.predict(rows))[-1])
         buffer = buffer[1:] + [prediction]
         if difference:
             levels.append(levels[-difference] + prediction)

@@ -6,7 +6,7 @@ from importlib import resources
 
 import pandas as pd
 
-__all__ = ["load_airline"]
+__all__ = ["load_airline", "load_alice"]
 
 
 def load_airline() -> pd.Series:
@@ -37,3 +37,24 @@ def load_airline() -> pd.Series:
         frame = pd.read_csv(handle)
     index = pd.DatetimeIndex(pd.to_datetime(frame["month"]), freq="MS", name="month")
     return pd.Series(frame["passengers"].to_numpy(dtype=float), index=index, name="passengers")
+
+
+def load_alice() -> str:
+    """The text of Lewis Carroll's *Alice's Adventures in Wonderland* (1865).
+
+    The public-domain Millennium Fulcrum Edition 2.9, as in the Canterbury corpus
+    (``alice29.txt``): about 26,000 words.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from sk_gru.datasets import load_alice
+    >>> text = load_alice()
+    >>> "Down the Rabbit-Hole" in text, len(text.split()) > 26000
+    (True, True)
+    """
+    path = resources.files(__package__) / "data" / "alice_in_wonderland.txt"
+    return path.read_text(encoding="ascii")
