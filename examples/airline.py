@@ -50,7 +50,9 @@ def main(test_months: int = 36, output_dir=None) -> dict:
 
     fig, ax = plt.subplots(figsize=(8, 3.5))
     ax.plot(passengers.index, passengers, color="black", lw=1, label="observed")
-    ax.plot(pd.DatetimeIndex(forecast.index), forecast, lw=2, label=f"GRU forecast (MAPE {mape:.3f})")
+    ax.plot(
+        pd.DatetimeIndex(forecast.index), forecast, lw=2, label=f"GRU forecast (MAPE {mape:.3f})"
+    )
     ax.axvline(test.index[0], color="grey", lw=0.8)
     ax.set_ylabel("passengers (thousands)")
     ax.legend(loc="upper left")

@@ -1,6 +1,6 @@
 """Task 2: binary sequence classification where order matters.
 
-Each sequence holds 30 random bits; the label says whether three 1s occur in a row.
+Each sequence holds 20 random bits; the label says whether three 1s occur in a row.
 A bag-of-values model such as LogisticRegression sees only how many 1s there are,
 so it cannot solve this; a GRU reads the order.
 
@@ -20,14 +20,14 @@ from sklearn.model_selection import train_test_split
 from sk_gru import GRUClassifier
 
 
-def make_data(n_samples: int = 2000, n_steps: int = 30, seed: int = 0):
+def make_data(n_samples: int = 1000, n_steps: int = 20, seed: int = 0):
     rng = np.random.default_rng(seed)
     X = rng.integers(0, 2, size=(n_samples, n_steps))
     runs = X[:, :-2] & X[:, 1:-1] & X[:, 2:]
     return X, runs.any(axis=1).astype(int)
 
 
-def main(n_samples: int = 2000, output_dir=None) -> dict:
+def main(n_samples: int = 1000, output_dir=None) -> dict:
     X, y = make_data(n_samples)
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.25, stratify=y, random_state=0
@@ -38,7 +38,9 @@ def main(n_samples: int = 2000, output_dir=None) -> dict:
     accuracy = clf.score(X_test, y_test)
     auc = roc_auc_score(y_test, clf.predict_proba(X_test)[:, 1])
     baseline = LogisticRegression().fit(X_train, y_train).score(X_test, y_test)
-    print(f"GRUClassifier: test accuracy {accuracy:.3f}, ROC AUC {auc:.3f}, fit {fit_seconds:.1f} s")
+    print(
+        f"GRUClassifier: test accuracy {accuracy:.3f}, ROC AUC {auc:.3f}, fit {fit_seconds:.1f} s"
+    )
     print(f"LogisticRegression: test accuracy {baseline:.3f} (majority class {y_test.mean():.3f})")
 
     fig, ax = plt.subplots(figsize=(6, 3.5))

@@ -49,8 +49,13 @@ def main(n_points: int = 1000, horizon: int = 50, output_dir=None) -> dict:
     steps = np.arange(len(series))
     ax.plot(steps[split - 50 :], series[split - 50 :], color="black", lw=1, label="truth")
     ax.plot(steps[split + 1 :], one_step, "--", label=f"one step ahead (MSE {mse:.1e})")
-    ax.plot(steps[split + 1 : split + 1 + horizon], forecast, lw=2.5, alpha=0.7,
-            label=f"{horizon}-step recursive (RMSE {rmse:.3f})")
+    ax.plot(
+        steps[split + 1 : split + 1 + horizon],
+        forecast,
+        lw=2.5,
+        alpha=0.7,
+        label=f"{horizon}-step recursive (RMSE {rmse:.3f})",
+    )
     ax.axvline(split, color="grey", lw=0.8)
     ax.set_xlabel("time step")
     ax.set_ylabel("scaled value")

@@ -417,10 +417,14 @@ class GRUEstimatorMixin:
     def _set_input_statistics(self, X: np.ndarray) -> None:
         if self.embedding_dim is not None:
             self.vocabulary_size_ = max(int(X.max()) + 1, 2)
+            self.masked_ = False  # the embedding masks id 0 itself
             return
         steps = self._network_input(X).reshape(-1, X.shape[-1] if X.ndim == 3 else 1)
-        if self.mask_value is not None:
-            steps = steps[~np.all(steps == self.mask_value, axis=1)]
+        padded = self._padded_steps(steps)
+        # A Masking layer costs about a fifth of predict time, so it is built only
+        # when the training data hold padding; _check_padding guards predict.
+        self.masked_ = bool(padded.any())
+        steps = steps[~padded]
         if len(steps) == 0:
             steps = np.zeros((1, steps.shape[1]), dtype=np.float32)
         self.input_mean_ = steps.mean(axis=0, dtype=np.float64)
@@ -435,7 +439,7 @@ class GRUEstimatorMixin:
             "dropout": self.dropout,
             "recurrent_dropout": self.recurrent_dropout,
             "dense_units": tuple(self.dense_units),
-            "mask_value": self.mask_value,
+            "mask_value": self.mask_value if self.masked_ else None,
             "embedding_dim": self.embedding_dim,
             **model_params,
         }
@@ -520,6 +524,22 @@ class GRUEstimatorMixin:
             )
         return X
 
+    def _padded_steps(self, steps: np.ndarray) -> np.ndarray:
+        """Which rows of ``steps`` (n_steps, n_features) are padding."""
+        if self.mask_value is None:
+            return np.zeros(len(steps), dtype=bool)
+        return np.all(steps == np.float32(self.mask_value), axis=1)
+
+    def _check_padding(self, X: np.ndarray) -> None:
+        unmasked = self.embedding_dim is None and not self.masked_
+        if unmasked and self._padded_steps(X.reshape(-1, X.shape[-1])).any():
+            raise ValueError(
+                f"X holds padded time steps (equal to mask_value={self.mask_value}), "
+                f"but the training data of this {type(self).__name__} held none, so "
+                "its network has no masking. Fit on data with padding, such as the "
+                "output of SequenceWindower."
+            )
+
     def _network_input(self, X: np.ndarray) -> np.ndarray:
         if self.embedding_dim is not None:
             return X.astype(np.int32, copy=False)
@@ -585,6 +605,7 @@ class GRUEstimatorMixin:
         if not self._is_clean_float_array(X):
             X, _ = self._validate_data(X, reset=False)
         X = self._network_input(X)
+        self._check_padding(X)
         function = self._compiled_predict()
         outputs = [
             function(tf.constant(X[start : start + _PREDICT_CHUNK])).numpy()

@@ -65,7 +65,8 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
     mask_value : float or None, default=PAD_VALUE
         Timesteps whose features all equal this value are padding; the GRU skips
         them. The default, :data:`sk_gru.PAD_VALUE` (the lowest float32), is what
-        ``SequenceWindower`` pads with. None turns masking off.
+        ``SequenceWindower`` pads with. The network gets a masking layer when the
+        training data hold such steps. None turns masking off.
     embedding_dim : int or None, default=None
         Read ``X`` as integer token ids of shape (n_samples, n_timesteps) and embed
         them in this many dimensions. Id 0 is padding and is masked.
@@ -126,6 +127,8 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         Column names of ``X``, when it is a DataFrame with string column names.
     input_shape_ : tuple of int
         Shape of one sequence as the network sees it.
+    masked_ : bool
+        Whether the network masks padded steps (the training data held some).
 
     See Also
     --------

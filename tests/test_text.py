@@ -88,7 +88,7 @@ def test_bad_corpora_get_clear_errors(texts, error, match):
 
 def test_next_word_pairs_pairs_every_prefix_with_its_next_word():
     prefixes, next_words = next_word_pairs(SEEDS)
-    pairs = list(zip(prefixes, next_words))
+    pairs = list(zip(prefixes, next_words, strict=True))
     assert ("i like", "apples") in pairs and ("i like", "oranges") in pairs
     assert ("she", "likes") in pairs
     assert len(pairs) == 8

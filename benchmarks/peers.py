@@ -1,0 +1,88 @@
+"""The same GRU network built by each peer: hand-written Keras, scikeras and skorch."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def keras_gru(n_steps: int, n_features: int, units: int, n_outputs: int, activation: str):
+    """The network sk_gru builds, written by hand: Normalization, GRU, Dense."""
+    import keras
+
+    inputs = keras.Input((n_steps, n_features))
+    norm = keras.layers.Normalization(axis=-1)
+    hidden = keras.layers.GRU(units)(norm(inputs))
+    outputs = keras.layers.Dense(n_outputs, activation=activation)(hidden)
+    model = keras.Model(inputs, outputs)
+    return model, norm
+
+
+def keras_fit(X, y, *, units: int, epochs: int, batch_size: int, classify: bool):
+    """Build, adapt, compile and fit as a user would by hand; returns the model."""
+    import keras
+
+    X3 = np.asarray(X, dtype="float32").reshape(len(X), X.shape[1], -1)
+    model, norm = keras_gru(X3.shape[1], X3.shape[2], units, 1, "sigmoid" if classify else None)
+    norm.adapt(X3)
+    loss = "binary_crossentropy" if classify else "mse"
+    model.compile(keras.optimizers.Adam(3e-3), loss)
+    model.fit(X3, np.asarray(y, "float32"), batch_size=batch_size, epochs=epochs, verbose=0)
+    return model
+
+
+def scikeras_estimator(*, units: int, epochs: int, batch_size: int, classify: bool):
+    """scikeras's KerasClassifier/KerasRegressor with the equivalent build function."""
+    import keras
+    from scikeras.wrappers import KerasClassifier, KerasRegressor
+
+    def build(meta):
+        n_steps = meta["X_shape_"][1]
+        n_features = meta["X_shape_"][2] if len(meta["X_shape_"]) == 3 else 1
+        inputs = keras.Input((n_steps,) if len(meta["X_shape_"]) == 2 else (n_steps, n_features))
+        hidden = (
+            inputs if len(meta["X_shape_"]) == 3 else keras.layers.Reshape((n_steps, 1))(inputs)
+        )
+        hidden = keras.layers.GRU(units)(keras.layers.Normalization(axis=-1)(hidden))
+        outputs = keras.layers.Dense(1, activation="sigmoid" if classify else None)(hidden)
+        return keras.Model(inputs, outputs)
+
+    cls = KerasClassifier if classify else KerasRegressor
+    return cls(
+        build,
+        loss="binary_crossentropy" if classify else "mse",
+        optimizer="adam",
+        optimizer__learning_rate=3e-3,
+        epochs=epochs,
+        batch_size=batch_size,
+        verbose=0,
+    )
+
+
+def skorch_estimator(*, n_features: int, units: int, epochs: int, batch_size: int):
+    """skorch's NeuralNetRegressor around an equivalent torch GRU, or None if absent."""
+    try:
+        import torch
+        from skorch import NeuralNetRegressor
+    except ImportError:
+        return None
+
+    class GRUNet(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.gru = torch.nn.GRU(n_features, units, batch_first=True)
+            self.head = torch.nn.Linear(units, 1)
+
+        def forward(self, x):
+            output, _ = self.gru(x)
+            return self.head(output[:, -1])
+
+    torch.manual_seed(0)
+    return NeuralNetRegressor(
+        GRUNet,
+        max_epochs=epochs,
+        batch_size=batch_size,
+        lr=3e-3,
+        optimizer=torch.optim.Adam,
+        train_split=None,
+        verbose=0,
+    )

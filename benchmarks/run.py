@@ -1,0 +1,410 @@
+"""sk_gru side by side with hand-written Keras, scikeras and skorch, in one run.
+
+Writes benchmarks/RESULTS.md and PNG plots. Every comparison uses the same data,
+network size, epochs and batch size; runs are interleaved and reported as medians
+with ratios against sk_gru. ``--quick`` runs tiny sizes (the test suite's smoke test).
+
+Run: make bench   (or: python benchmarks/run.py [--quick] [--output DIR])
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent / "examples")]
+
+import numpy as np  # noqa: E402
+import peers  # noqa: E402
+
+# Sizes: (full run, --quick run).
+SIZES = {
+    "latency_repeats": (300, 20),
+    "slow_latency_repeats": (30, 3),
+    "fit_repeats": (3, 1),
+    "fit_epochs": (10, 1),
+    "memory_fits": (40, 2),
+    "n_train": (800, 64),
+}
+
+
+def _median_seconds(function, repeats: int) -> float:
+    function()  # warm-up: tracing and caches
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def machine() -> dict:
+    import tensorflow as tf
+
+    versions = {}
+    for name in ("tensorflow", "keras", "scikeras", "scikit-learn", "numpy", "torch", "skorch"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return {
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "processor": platform.machine(),
+        "gpu": bool(tf.config.list_physical_devices("GPU")),
+        **versions,
+    }
+
+
+def sum_data(n: int = 1000):
+    rng = np.random.default_rng(42)
+    X = rng.uniform(size=(n, 20))
+    return X, (X.sum(axis=1) > 10).astype(int)
+
+
+def latency(quick: bool) -> list[dict]:
+    """Predict latency of a GRU(50) on windows of 10 steps, per path."""
+    import tensorflow as tf
+
+    from sk_gru import GRURegressor
+
+    repeats = SIZES["latency_repeats"][quick]
+    slow = SIZES["slow_latency_repeats"][quick]
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(800, 10))
+    y = X.sum(axis=1)
+    one, batch = X[:1], X
+    ours = GRURegressor(units=50, epochs=1, random_state=0).fit(X, y)
+    keras_model = peers.keras_fit(X, y, units=50, epochs=1, batch_size=32, classify=False)
+    compiled = tf.function(
+        lambda x: keras_model(x, training=False),
+        input_signature=[tf.TensorSpec((None, 10, 1), tf.float32)],
+    ).get_concrete_function()
+    theirs = peers.scikeras_estimator(units=50, epochs=1, batch_size=32, classify=False)
+    theirs.fit(X, y)
+    X3, one3 = X[..., None].astype("float32"), one[..., None].astype("float32")
+    paths = {
+        "sk_gru predict": (lambda: ours.predict(one), lambda: ours.predict(batch), repeats),
+        "Keras model.predict": (
+            lambda: keras_model.predict(one3, verbose=0),
+            lambda: keras_model.predict(X3, verbose=0),
+            slow,
+        ),
+        "Keras predict_on_batch": (
+            lambda: keras_model.predict_on_batch(one3),
+            lambda: keras_model.predict_on_batch(X3),
+            repeats,
+        ),
+        "compiled tf.function call": (
+            lambda: compiled(tf.constant(one3)),
+            lambda: compiled(tf.constant(X3)),
+            repeats,
+        ),
+        "scikeras predict": (lambda: theirs.predict(one), lambda: theirs.predict(batch), slow),
+    }
+    net = peers.skorch_estimator(n_features=1, units=50, epochs=1, batch_size=32)
+    if net is not None:
+        net.fit(X3, y[:, None].astype("float32"))
+        paths["skorch predict"] = (lambda: net.predict(one3), lambda: net.predict(X3), repeats)
+    rows = []
+    for name, (single, many, n) in paths.items():
+        rows.append(
+            {
+                "path": name,
+                "single_ms": 1e3 * _median_seconds(single, n),
+                "batch800_ms": 1e3 * _median_seconds(many, max(3, n // 10)),
+            }
+        )
+    return rows
+
+
+def fit_time(quick: bool) -> list[dict]:
+    """Fit wall time, build and compile included, for a fixed number of epochs."""
+    from sk_gru import GRUClassifier
+
+    n, epochs, repeats = (
+        SIZES["n_train"][quick],
+        SIZES["fit_epochs"][quick],
+        SIZES["fit_repeats"][quick],
+    )
+    X, y = sum_data(max(n, 100))
+    X, y = X[:n], y[:n]
+    runners = {
+        "sk_gru": lambda: GRUClassifier(
+            units=32, epochs=epochs, early_stopping=False, random_state=0
+        ).fit(X, y),
+        "hand-written Keras": lambda: peers.keras_fit(
+            X, y, units=32, epochs=epochs, batch_size=32, classify=True
+        ),
+        "scikeras": lambda: peers.scikeras_estimator(
+            units=32, epochs=epochs, batch_size=32, classify=True
+        ).fit(X, y),
+    }
+    net = peers.skorch_estimator(n_features=1, units=32, epochs=epochs, batch_size=32)
+    if net is not None:
+        X3 = X[..., None].astype("float32")
+        runners["skorch"] = lambda: peers.skorch_estimator(
+            n_features=1, units=32, epochs=epochs, batch_size=32
+        ).fit(X3, y[:, None].astype("float32"))
+    times: dict[str, list[float]] = {name: [] for name in runners}
+    for run in runners.values():  # warm-up, then interleaved repeats
+        run()
+    for _ in range(repeats):
+        for name, run in runners.items():
+            start = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - start)
+    return [{"library": name, "fit_s": statistics.median(ts)} for name, ts in times.items()]
+
+
+_MEMORY_SCRIPT = """
+import os, sys, gc, json
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+sys.path.insert(0, {here!r})
+import numpy as np, peers
+from sk_gru import GRUClassifier
+rng = np.random.default_rng(0)
+X = rng.uniform(size=(200, 20)); y = (X.sum(axis=1) > 10).astype(int)
+which, n_fits = {which!r}, {n_fits}
+def fit():
+    if which == "sk_gru":
+        GRUClassifier(units=16, epochs=1, early_stopping=False, random_state=0).fit(X, y).predict(X)
+    elif which == "scikeras":
+        peers.scikeras_estimator(units=16, epochs=1, batch_size=32, classify=True).fit(X, y).predict(X)
+    else:
+        peers.keras_fit(X, y, units=16, epochs=1, batch_size=32, classify=True).predict(X, verbose=0)
+def rss():
+    with open("/proc/self/status") as f:
+        return int(next(l for l in f if l.startswith("VmRSS")).split()[1]) / 1024
+fit(); fit()
+start = rss(); peak = start
+for _ in range(n_fits):
+    fit(); peak = max(peak, rss())
+print(json.dumps({{"per_fit_mb": (rss() - start) / n_fits, "peak_mb": peak}}))
+"""
+
+
+def memory(quick: bool) -> list[dict]:
+    """RSS growth per fit over many fits, each library in a fresh process."""
+    n_fits = SIZES["memory_fits"][quick]
+    rows = []
+    for which in ("sk_gru", "scikeras", "hand-written Keras"):
+        script = _MEMORY_SCRIPT.format(here=str(HERE), which=which, n_fits=n_fits)
+        out = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        ).stdout
+        rows.append({"library": which, "fits": n_fits, **json.loads(out.strip().splitlines()[-1])})
+    return rows
+
+
+def import_time(quick: bool) -> float:
+    times = []
+    for _ in range(1 if quick else 3):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import sk_gru"], check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def quality(quick: bool, output_dir: Path) -> list[dict]:
+    """The seed tasks with sk_gru's defaults, next to hand-written Keras."""
+    import airline
+    import next_word
+    import sine_forecasting
+
+    from sk_gru import GRUClassifier
+
+    X, y = sum_data()
+    n = SIZES["n_train"][quick]
+    rows = []
+    start = time.perf_counter()
+    ours = GRUClassifier(random_state=0, **({"epochs": 2} if quick else {})).fit(X[:n], y[:n])
+    seconds = time.perf_counter() - start
+    rows.append(
+        {"task": "sum > 10, test accuracy", "sk_gru": ours.score(X[800:], y[800:]), "s": seconds}
+    )
+    start = time.perf_counter()
+    model = peers.keras_fit(
+        X[:n], y[:n], units=64, epochs=2 if quick else 10, batch_size=32, classify=True
+    )
+    keras_accuracy = float(
+        np.mean((model.predict(X[800:, :, None], verbose=0)[:, 0] > 0.5) == y[800:])
+    )
+    rows[-1]["keras"] = keras_accuracy
+    rows[-1]["keras_note"] = "seed script: GRU(64), 10 epochs"
+    rows[-1]["keras_s"] = time.perf_counter() - start
+    if quick:
+        return rows
+    sine = sine_forecasting.main(output_dir=output_dir)
+    rows.append(
+        {
+            "task": "sine, one-step test MSE",
+            "sk_gru": sine["mse"],
+            "s": sine["fit_seconds"],
+            "keras": 7e-4,
+            "keras_note": "seed script: batch_size=1, 50 epochs, ~130 s",
+        }
+    )
+    rows.append(
+        {"task": "sine, 50-step recursive RMSE", "sk_gru": sine["rmse"], "s": sine["fit_seconds"]}
+    )
+    air = airline.main(output_dir=output_dir)
+    rows.append(
+        {
+            "task": "airline, 36-month MAPE",
+            "sk_gru": air["mape"],
+            "s": air["fit_seconds"],
+            "keras": air["seasonal_naive_mape"],
+            "keras_note": "seasonal naive",
+        }
+    )
+    seed = next_word.seed_task()
+    rows.append({"task": "next word, seed sentences accuracy", "sk_gru": seed, "s": float("nan")})
+    return rows
+
+
+def plot(latency_rows: list[dict], output_dir: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    names = [row["path"] for row in latency_rows]
+    ax.barh(names, [row["single_ms"] for row in latency_rows])
+    ax.set_xscale("log")
+    ax.set_xlabel("median latency of one sequence (ms, log scale)")
+    ax.invert_yaxis()
+    fig.savefig(output_dir / "predict_latency.png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+
+
+def report(results: dict) -> str:
+    lat = {row["path"]: row for row in results["latency"]}
+    ours = lat["sk_gru predict"]
+    fits = {row["library"]: row["fit_s"] for row in results["fit"]}
+    mem = {row["library"]: row for row in results["memory"]}
+    lines = [
+        "# sk_gru benchmark results",
+        "",
+        f"Generated by `make bench` on {results['date']}.",
+        "",
+    ]
+    lines += ["## Machine", "", "| | |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in results["machine"].items()]
+    lines += ["", "## Predict latency (GRU(50), windows of 10 steps)", ""]
+    lines += [
+        "| Path | One sequence (ms) | Batch of 800 (ms) | single vs sk_gru |",
+        "|---|---|---|---|",
+    ]
+    for row in results["latency"]:
+        ratio = row["single_ms"] / ours["single_ms"]
+        lines.append(
+            f"| {row['path']} | {row['single_ms']:.3f} | {row['batch800_ms']:.2f} | {ratio:.1f}x |"
+        )
+    lines += [
+        "",
+        "## Fit wall time (sum task, GRU(32), batch 32, fixed epochs, build and compile included)",
+        "",
+    ]
+    lines += ["| Library | Median fit (s) | vs sk_gru |", "|---|---|---|"]
+    for name, seconds in fits.items():
+        lines.append(f"| {name} | {seconds:.2f} | {seconds / fits['sk_gru']:.2f}x |")
+    lines += ["", "## Memory: RSS growth per fit (GRU(16), fresh process each)", ""]
+    lines += ["| Library | Fits | MB per fit | Peak RSS (MB) |", "|---|---|---|---|"]
+    for name, row in mem.items():
+        lines.append(f"| {name} | {row['fits']} | {row['per_fit_mb']:.2f} | {row['peak_mb']:.0f} |")
+    lines += ["", f"`import sk_gru`: {results['import_s']:.2f} s (median, fresh process).", ""]
+    lines += [
+        "## Quality with default parameters",
+        "",
+        "| Task | sk_gru | fit (s) | reference |",
+        "|---|---|---|---|",
+    ]
+    for row in results["quality"]:
+        reference = f"{row['keras']:.3g} ({row['keras_note']})" if "keras" in row else ""
+        lines.append(f"| {row['task']} | {row['sk_gru']:.4g} | {row['s']:.1f} | {reference} |")
+    targets = [
+        (
+            "single-sequence predict <= 1.5 ms",
+            ours["single_ms"] <= 1.5,
+            f"{ours['single_ms']:.3f} ms",
+        ),
+        (
+            ">= 30x faster than scikeras",
+            lat["scikeras predict"]["single_ms"] / ours["single_ms"] >= 30,
+            f"{lat['scikeras predict']['single_ms'] / ours['single_ms']:.0f}x",
+        ),
+        (
+            "batch of 800 <= 1.3x the compiled call",
+            ours["batch800_ms"] <= 1.3 * lat["compiled tf.function call"]["batch800_ms"],
+            f"{ours['batch800_ms'] / lat['compiled tf.function call']['batch800_ms']:.2f}x",
+        ),
+        (
+            "fit within 1.15x of hand-written Keras",
+            fits["sk_gru"] <= 1.15 * fits["hand-written Keras"],
+            f"{fits['sk_gru'] / fits['hand-written Keras']:.2f}x",
+        ),
+        (
+            "RSS growth <= 2 MB per fit",
+            mem["sk_gru"]["per_fit_mb"] <= 2,
+            f"{mem['sk_gru']['per_fit_mb']:.2f} MB",
+        ),
+        (
+            "RSS growth <= 1/10 of scikeras",
+            mem["sk_gru"]["per_fit_mb"] <= mem["scikeras"]["per_fit_mb"] / 10,
+            f"{mem['sk_gru']['per_fit_mb']:.2f} vs {mem['scikeras']['per_fit_mb']:.2f} MB",
+        ),
+    ]
+    if "skorch predict" in lat:
+        targets.append(
+            (
+                "single predict no slower than skorch",
+                ours["single_ms"] <= lat["skorch predict"]["single_ms"],
+                f"{ours['single_ms']:.3f} vs {lat['skorch predict']['single_ms']:.3f} ms",
+            )
+        )
+    if "skorch" in fits:
+        lines.append("")
+    lines += ["", "## Targets", "", "| Target | Met | Measured |", "|---|---|---|"]
+    lines += [
+        f"| {name} | {'met' if ok else '**missed**'} | {value} |" for name, ok, value in targets
+    ]
+    lines += ["", "![latency](predict_latency.png)", ""]
+    return "\n".join(lines)
+
+
+def main(quick: bool = False, output_dir: Path | None = None) -> dict:
+    output_dir = Path(output_dir or HERE)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    results = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine()}
+    for name, step in [("latency", latency), ("fit", fit_time), ("memory", memory)]:
+        print(f"running {name} ...", flush=True)
+        results[name] = step(quick)
+    results["import_s"] = import_time(quick)
+    print("running quality ...", flush=True)
+    results["quality"] = quality(quick, output_dir)
+    plot(results["latency"], output_dir)
+    text = report(results)
+    (output_dir / "RESULTS.md").write_text(text)
+    (output_dir / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    print(text)
+    return results
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, for the smoke test")
+    parser.add_argument("--output", type=Path, default=None)
+    args = parser.parse_args()
+    main(args.quick, args.output)

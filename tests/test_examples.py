@@ -1,0 +1,26 @@
+"""The example scripts run end to end at tiny sizes and write their plots."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "kwargs", "metric"),
+    [
+        ("sum_classification", {"n_samples": 120, "grid_epochs": 2}, "accuracy"),
+        ("binary_classification", {"n_samples": 160}, "accuracy"),
+        ("sine_forecasting", {"n_points": 200, "horizon": 10}, "mse"),
+        ("airline", {}, "mape"),
+        ("next_word", {"max_sentences": 60, "epochs": 2}, "top5"),
+    ],
+)
+def test_example_runs_and_saves_its_plot(name, kwargs, metric, tmp_path):
+    module = __import__(name)
+    results = module.main(output_dir=tmp_path, **kwargs)
+    assert 0 <= results[metric] < float("inf")
+    assert list(tmp_path.glob("*.png"))
