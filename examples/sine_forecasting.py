@@ -20,7 +20,7 @@ from sklearn.pipeline import make_pipeline
 from sk_gru import GRURegressor, SequenceWindower, forecast_pairs, recursive_forecast
 
 
-def main(n_points: int = 1000, horizon: int = 50, output_dir=None) -> dict:
+def main(n_points: int = 1000, horizon: int = 50, epochs: int = 200, output_dir=None) -> dict:
     series = np.sin(np.linspace(0, 100, n_points))
     series = (series - series.min()) / (series.max() - series.min())
     split = int(0.8 * n_points)
@@ -28,7 +28,7 @@ def main(n_points: int = 1000, horizon: int = 50, output_dir=None) -> dict:
     X, y = forecast_pairs(series)  # row t is the value at t, y[t] the value at t + 1
     model = make_pipeline(
         SequenceWindower(window=10),
-        GRURegressor(units=50, learning_rate=1e-2, random_state=0),
+        GRURegressor(units=50, learning_rate=1e-2, epochs=epochs, random_state=0),
     )
     start = time.perf_counter()
     model.fit(X[:split], y[:split])

@@ -27,13 +27,13 @@ def make_data(n_samples: int = 1000, n_steps: int = 20, seed: int = 42):
     return X, (X.sum(axis=1) > n_steps / 2).astype(int)
 
 
-def main(n_samples: int = 1000, grid_epochs: int = 15, output_dir=None) -> dict:
+def main(n_samples: int = 1000, epochs: int = 200, grid_epochs: int = 15, output_dir=None) -> dict:
     X, y = make_data(n_samples)
     split = int(0.8 * n_samples)
     X_train, X_test, y_train, y_test = X[:split], X[split:], y[:split], y[split:]
 
     start = time.perf_counter()
-    clf = GRUClassifier(random_state=0).fit(X_train, y_train)
+    clf = GRUClassifier(epochs=epochs, random_state=0).fit(X_train, y_train)
     fit_seconds = time.perf_counter() - start
     accuracy = clf.score(X_test, y_test)
     baseline = LogisticRegression().fit(X_train, y_train).score(X_test, y_test)

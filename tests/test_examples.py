@@ -12,10 +12,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
 @pytest.mark.parametrize(
     ("name", "kwargs", "metric"),
     [
-        ("sum_classification", {"n_samples": 120, "grid_epochs": 2}, "accuracy"),
-        ("binary_classification", {"n_samples": 160}, "accuracy"),
-        ("sine_forecasting", {"n_points": 200, "horizon": 10}, "mse"),
-        ("airline", {}, "mape"),
+        ("sum_classification", {"n_samples": 120, "epochs": 3, "grid_epochs": 1}, "accuracy"),
+        ("binary_classification", {"n_samples": 160, "epochs": 3}, "accuracy"),
+        ("sine_forecasting", {"n_points": 200, "horizon": 10, "epochs": 3}, "mse"),
+        ("airline", {"epochs": 3}, "mape"),
         ("next_word", {"max_sentences": 60, "epochs": 2}, "top5"),
     ],
 )
