@@ -1,6 +1,6 @@
 """sk_gru: GRU networks as first-class scikit-learn estimators."""
 
-from ._base import PAD_VALUE
+from ._network import PAD_VALUE
 from .classifier import GRUClassifier
 from .regressor import GRURegressor
 from .text import TextSequencer, generate_text, next_word_pairs

@@ -6,11 +6,7 @@ broken on current scikit-learn; each repair below says what upstream does wrong.
 
 from __future__ import annotations
 
-import contextlib
-import random
-import threading
 from collections import defaultdict
-from collections.abc import Iterator
 from numbers import Integral, Real
 
 import keras
@@ -22,136 +18,26 @@ from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
-from tensorflow.python.eager import context
-from tensorflow.python.framework import ops as tf_ops
 
 from ._network import build_gru_network
+from ._runtime import (
+    compiled_predict_function,
+    drop_training_functions,
+    prepare_training_functions,
+    released_training_graphs,
+    scoped_seed,
+    seed_from,
+)
 
 __all__ = [
-    "PAD_VALUE",
     "ClassifierLabelEncoder",
     "GRUEstimatorMixin",
     "KerasClassifier",
     "KerasRegressor",
 ]
 
-#: Marks a padded time step: the lowest float32, which real data does not hold.
-#: SequenceWindower pads with it and the GRU estimators mask it by default.
-PAD_VALUE = float(np.finfo(np.float32).min)
-
 # Rows per call of the compiled predict function; bounds memory on huge inputs.
 _PREDICT_CHUNK = 16_384
-# Longest sequence whose recurrence the predict function unrolls into a flat graph.
-_MAX_UNROLLED_STEPS = 64
-
-
-@contextlib.contextmanager
-def _scoped_seed(seed: int | None) -> Iterator[None]:
-    """Seed Python, NumPy, TensorFlow and Keras for the block, then restore them.
-
-    scikeras enables TensorFlow op determinism for a seeded fit and can leave it on,
-    so a later unseeded fit raises a RuntimeError. We never touch op determinism
-    (CPU kernels are deterministic for a fixed seed) and restore every seed we set.
-    """
-    if seed is None:
-        yield
-        return
-    from keras.src.backend.common import global_state
-    from keras.src.random.seed_generator import GLOBAL_SEED_GENERATOR
-    from keras.src.utils.rng_utils import GLOBAL_RANDOM_SEED
-
-    saved_python = random.getstate()
-    saved_numpy = np.random.get_state()  # noqa: NPY002 (Keras seeds the legacy global)
-    saved_tf = context.global_seed()
-    saved_keras = {
-        name: global_state.get_global_attribute(name)
-        for name in (GLOBAL_RANDOM_SEED, GLOBAL_SEED_GENERATOR)
-    }
-    keras.utils.set_random_seed(int(seed))
-    try:
-        yield
-    finally:
-        random.setstate(saved_python)
-        np.random.set_state(saved_numpy)  # noqa: NPY002
-        tf.random.set_seed(saved_tf)
-        for name, value in saved_keras.items():
-            global_state.set_global_attribute(name, value)
-
-
-# Keras's TensorFlow optimizer sums gradients through `all_reduce`, which uses
-# `tf.custom_gradient`. Every trace registers a `CustomGradient-<n>` entry in
-# TensorFlow's global gradient registry whose closure holds the whole training graph,
-# and nothing removes it: about 15 MB per fit (tensorflow/tensorflow#80895). An entry
-# is only looked up while its own train step is being traced, so once no fit is
-# running the entries are dead and can go. Fits in other threads defer the purge.
-_GRADIENT_REGISTRY = tf_ops._gradient_registry._registry
-_registry_lock = threading.Lock()
-_active_fits = 0
-_dead_entries: set[str] = set()
-
-
-@contextlib.contextmanager
-def _released_training_graphs() -> Iterator[None]:
-    """Drop the gradient-registry entries that Keras leaves behind in a fit."""
-    global _active_fits
-    with _registry_lock:
-        before = set(_GRADIENT_REGISTRY)
-        _active_fits += 1
-    try:
-        yield
-    finally:
-        with _registry_lock:
-            _dead_entries.update(
-                key
-                for key in _GRADIENT_REGISTRY
-                if key.startswith("CustomGradient-") and key not in before
-            )
-            _active_fits -= 1
-            if _active_fits == 0:
-                for key in _dead_entries:
-                    _GRADIENT_REGISTRY.pop(key, None)
-                _dead_entries.clear()
-
-
-def _tracing_functions(function, depth: int = 3) -> Iterator:
-    """The ``tf.function`` objects inside one of Keras's train or test closures."""
-    if isinstance(function, tf.types.experimental.PolymorphicFunction):
-        yield function
-    if depth and getattr(function, "__closure__", None):
-        for cell in function.__closure__:
-            with contextlib.suppress(ValueError):  # an empty cell
-                yield from _tracing_functions(cell.cell_contents, depth - 1)
-
-
-def _prepare_training_functions(model: keras.Model) -> None:
-    """Build Keras's train and test functions, each counting its own traces.
-
-    TensorFlow's retracing warning counts traces per Python code object, so the
-    functions of successive models, which each trace once, add up across the folds
-    of a cross-validation as if one function were retracing. Keying each function
-    on itself keeps the warning for real retracing of one model's function.
-    """
-    model.make_train_function()
-    model.make_test_function()
-    for function in (model.train_function, model.test_function):
-        for traced in _tracing_functions(function):
-            traced._key_for_call_stats = traced
-
-
-def _drop_training_functions(model: keras.Model) -> None:
-    """Release the traced training graphs, which hold the model in a cycle."""
-    model.train_function = model.test_function = model.predict_function = None
-
-
-def _seed_from(random_state) -> int | None:
-    """An int seed for Keras from ``random_state`` (None stays None)."""
-    if random_state is None or isinstance(random_state, Integral):
-        return random_state
-    # A RandomState instance: draw without advancing the caller's generator, so that
-    # the same instance gives the same fit each time (as scikeras does).
-    state = np.random.RandomState()
-    state.set_state(random_state.get_state())
-    return int(state.randint(np.iinfo(np.int32).max))
 
 
 class GRUEstimatorMixin:
@@ -334,8 +220,8 @@ class GRUEstimatorMixin:
             validate_data(self, X, y)
         X, y = self._validate_data(X, y, reset=reinitialize)
         sample_weight = self._fit_sample_weight(X, y, sample_weight)
-        seed = _seed_from(self.random_state)
-        with _scoped_seed(seed), _released_training_graphs():
+        seed = seed_from(self.random_state)
+        with scoped_seed(seed), released_training_graphs():
             if reinitialize:
                 self._initialize_model(X, y)
             self._initialize_callbacks()
@@ -346,7 +232,7 @@ class GRUEstimatorMixin:
                 seed,
                 self.early_stopping and not partial,
             )
-            _prepare_training_functions(self.model_)
+            prepare_training_functions(self.model_)
             history = self.model_.fit(
                 epochs=initial_epoch + epochs,
                 initial_epoch=initial_epoch,
@@ -356,7 +242,7 @@ class GRUEstimatorMixin:
                 **{**fit_args, **self._routed("fit"), **kwargs},
             )
         if not partial:  # partial_fit keeps them: it is called again and again
-            _drop_training_functions(self.model_)
+            drop_training_functions(self.model_)
         if reinitialize or not hasattr(self, "history_"):
             self.history_ = defaultdict(list)
         for key, values in history.history.items():
@@ -402,7 +288,7 @@ class GRUEstimatorMixin:
     def _initialize(self, X, y=None):
         # scikeras's public ``initialize`` builds without fitting; route it here.
         X, y = self._validate_data(X, y, reset=True)
-        with _scoped_seed(_seed_from(self.random_state)):
+        with scoped_seed(seed_from(self.random_state)):
             self._initialize_model(X, y)
         self._initialize_callbacks()
         return X, y
@@ -549,43 +435,13 @@ class GRUEstimatorMixin:
     # -- prediction -----------------------------------------------------------------
 
     def _compiled_predict(self):
-        """A concrete TensorFlow function for this model, built once per model.
+        """The model's compiled predict function, built on first use.
 
         ``model.predict`` costs about 50 ms per call in set-up alone, and scikeras
-        uses it for every ``predict``. A concrete function with a fixed signature runs
-        a single sequence in well under a millisecond and never retraces: a concrete
-        function is not a ``tf.function``, so cross-validation folds that each build a
-        model do not trigger TensorFlow's retracing warning.
+        uses it for every ``predict``; see ``compiled_predict_function``.
         """
-        # Cached on the Keras model, not the estimator: predict must not change the
-        # estimator's __dict__, and the cache must die with the model.
-        model = self.model_
-        function = getattr(model, "_sk_gru_predict_function", None)
-        if function is None:
-            dtype = tf.int32 if self.embedding_dim is not None else tf.float32
-            spec = tf.TensorSpec((None, *self.input_shape_), dtype)
-
-            def forward(x):
-                return model(x, training=False)
-
-            # An unrolled loop is a fifth faster for short sequences and gives the
-            # same numbers; the layers keep their while-loop for training.
-            recurrent = [
-                layer
-                for layer in model._flatten_layers(include_self=False)
-                if isinstance(layer, keras.layers.GRU)
-            ]
-            unroll = self.input_shape_[0] <= _MAX_UNROLLED_STEPS
-            for layer in recurrent:
-                layer.unroll = unroll
-            try:
-                traced = tf.function(forward, input_signature=[spec], autograph=False)
-                function = traced.get_concrete_function()
-            finally:
-                for layer in recurrent:
-                    layer.unroll = False
-            model._sk_gru_predict_function = function
-        return function
+        dtype = tf.int32 if self.embedding_dim is not None else tf.float32
+        return compiled_predict_function(self.model_, self.input_shape_, dtype)
 
     def _is_clean_float_array(self, X) -> bool:
         """True for input that full validation would pass unchanged (the hot path)."""

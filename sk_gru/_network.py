@@ -11,6 +11,10 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
+#: Marks a padded time step: the lowest float32, which real data does not hold.
+#: SequenceWindower pads with it and the GRU estimators mask it by default.
+PAD_VALUE = float(np.finfo(np.float32).min)
+
 
 def build_gru_network(
     *,

@@ -12,7 +12,8 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 
-from ._base import PAD_VALUE, ClassifierLabelEncoder, GRUEstimatorMixin, KerasClassifier
+from ._base import ClassifierLabelEncoder, GRUEstimatorMixin, KerasClassifier
+from ._network import PAD_VALUE
 
 
 class GRUClassifier(GRUEstimatorMixin, KerasClassifier):

@@ -8,7 +8,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
 from sklearn.utils._tags import RegressorTags
 
-from ._base import PAD_VALUE, GRUEstimatorMixin, KerasRegressor
+from ._base import GRUEstimatorMixin, KerasRegressor
+from ._network import PAD_VALUE
 
 
 class _TargetScaler(TransformerMixin, BaseEstimator):

@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import PAD_VALUE
+from ._network import PAD_VALUE
 
 __all__ = ["PAD_VALUE", "SequenceWindower", "forecast_pairs", "recursive_forecast"]
 
