@@ -26,7 +26,7 @@ from sk_gru.datasets import load_alice
 SEED_SENTENCES = ["I like apples.", "I like oranges.", "He likes bananas.", "She likes grapes."]
 
 
-def seed_task() -> float:
+def seed_task(epochs: int = 150) -> float:
     prefixes, next_words = next_word_pairs(SEED_SENTENCES)
     model = make_pipeline(
         TextSequencer(),
@@ -132,7 +132,8 @@ def alice_task(max_sentences: int | None = None, epochs: int = 30, output_dir=No
 
 
 def main(max_sentences: int | None = None, epochs: int = 30, output_dir=None) -> dict:
-    return {"seed_accuracy": seed_task(), **alice_task(max_sentences, epochs, output_dir)}
+    seed_accuracy = seed_task(epochs=150 if epochs >= 30 else epochs)
+    return {"seed_accuracy": seed_accuracy, **alice_task(max_sentences, epochs, output_dir)}
 
 
 if __name__ == "__main__":
