@@ -131,8 +131,10 @@ def alice_task(max_sentences: int | None = None, epochs: int = 30, output_dir=No
     }
 
 
-def main(max_sentences: int | None = None, epochs: int = 30, output_dir=None) -> dict:
-    seed_accuracy = seed_task(epochs=150 if epochs >= 30 else epochs)
+def main(
+    max_sentences: int | None = None, epochs: int = 30, seed_epochs: int = 150, output_dir=None
+) -> dict:
+    seed_accuracy = seed_task(epochs=seed_epochs)
     return {"seed_accuracy": seed_accuracy, **alice_task(max_sentences, epochs, output_dir)}
 
 

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
         ("binary_classification", {"n_samples": 160, "epochs": 3}, "accuracy"),
         ("sine_forecasting", {"n_points": 200, "horizon": 10, "epochs": 3}, "mse"),
         ("airline", {"epochs": 3}, "mape"),
-        ("next_word", {"max_sentences": 60, "epochs": 2}, "top5"),
+        ("next_word", {"max_sentences": 60, "epochs": 2, "seed_epochs": 2}, "top5"),
     ],
 )
 def test_example_runs_and_saves_its_plot(name, kwargs, metric, tmp_path):
