@@ -27,13 +27,14 @@ def make_data(n_samples: int = 1000, n_steps: int = 20, seed: int = 0):
     return X, runs.any(axis=1).astype(int)
 
 
-def main(n_samples: int = 1000, epochs: int = 200, output_dir=None) -> dict:
+def main(n_samples: int = 1000, epochs: int = 25, output_dir=None) -> dict:
     X, y = make_data(n_samples)
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.25, stratify=y, random_state=0
     )
     start = time.perf_counter()
-    clf = GRUClassifier(epochs=epochs, random_state=0).fit(X_train, y_train)
+    # The pattern is crisp: a larger learning rate and 25 epochs are plenty.
+    clf = GRUClassifier(learning_rate=1e-2, epochs=epochs, random_state=0).fit(X_train, y_train)
     fit_seconds = time.perf_counter() - start
     accuracy = clf.score(X_test, y_test)
     auc = roc_auc_score(y_test, clf.predict_proba(X_test)[:, 1])
