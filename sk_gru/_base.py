@@ -40,6 +40,11 @@ __all__ = [
 _PREDICT_CHUNK = 16_384
 
 
+def _sequence_shape(X: np.ndarray) -> tuple[int, int]:
+    """(n_timesteps, n_features) of one sequence; 2-D input has one feature per step."""
+    return (X.shape[1], X.shape[2] if X.ndim == 3 else 1)
+
+
 class GRUEstimatorMixin:
     """Everything GRUClassifier and GRURegressor share.
 
@@ -378,8 +383,8 @@ class GRUEstimatorMixin:
         if self.embedding_dim is not None:
             X = self._check_token_ids(X, reset)
         elif reset:
-            self.input_shape_ = (X.shape[1], X.shape[2] if X.ndim == 3 else 1)
-        elif (X.shape[1], X.shape[2] if X.ndim == 3 else 1) != self.input_shape_:
+            self.input_shape_ = _sequence_shape(X)
+        elif _sequence_shape(X) != self.input_shape_:
             raise ValueError(
                 f"X has sequences of shape {X.shape[1:]}, but {name} was fitted on "
                 f"sequences of shape {self.input_shape_} (n_timesteps, n_features)."
@@ -451,7 +456,7 @@ class GRUEstimatorMixin:
             and self.embedding_dim is None
             and X.ndim in (2, 3)
             and X.shape[0] > 0
-            and (X.shape[1], X.shape[2] if X.ndim == 3 else 1) == self.input_shape_
+            and _sequence_shape(X) == self.input_shape_
             and not hasattr(self, "feature_names_in_")
             and np.isfinite(X).all()
         )
