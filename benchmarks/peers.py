@@ -17,7 +17,9 @@ def keras_gru(n_steps: int, n_features: int, units: int, n_outputs: int, activat
     return model, norm
 
 
-def keras_fit(X, y, *, units: int, epochs: int, batch_size: int, classify: bool):
+def keras_fit(
+    X, y, *, units: int, epochs: int, batch_size: int, classify: bool, learning_rate=3e-3
+):
     """Build, adapt, compile and fit as a user would by hand; returns the model."""
     import keras
 
@@ -25,7 +27,7 @@ def keras_fit(X, y, *, units: int, epochs: int, batch_size: int, classify: bool)
     model, norm = keras_gru(X3.shape[1], X3.shape[2], units, 1, "sigmoid" if classify else None)
     norm.adapt(X3)
     loss = "binary_crossentropy" if classify else "mse"
-    model.compile(keras.optimizers.Adam(3e-3), loss)
+    model.compile(keras.optimizers.Adam(learning_rate), loss)
     model.fit(X3, np.asarray(y, "float32"), batch_size=batch_size, epochs=epochs, verbose=0)
     return model
 

@@ -35,11 +35,15 @@ SIZES = {
     "fit_epochs": (10, 1),
     "memory_fits": (40, 1),
     "n_train": (800, 64),
+    "grid_n": (200, 40),
+    "grid_candidates": (20, 2),
+    "scaling_n": (128, 32),
 }
 
 
 def _median_seconds(function, repeats: int) -> float:
-    function()  # warm-up: tracing and caches
+    for _ in range(3):  # warm-up: tracing and caches (sk_gru unrolls on its third call)
+        function()
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -219,6 +223,134 @@ def memory(quick: bool) -> list[dict]:
             [sys.executable, "-c", code], capture_output=True, text=True, check=True
         ).stdout
         rows.append({"library": which, "fits": n_fits, **json.loads(out.strip().splitlines()[-1])})
+    return rows
+
+
+def grid_search(quick: bool) -> dict:
+    """Per-fit cost in a 2-fold GridSearchCV over 20 learning rates: the libraries
+    serially, then sk_gru on two loky workers and on a two-worker Dask cluster."""
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+
+    from sk_gru import GRUClassifier
+
+    X, y = sum_data(SIZES["grid_n"][quick])
+    rates = np.geomspace(1e-3, 1e-1, SIZES["grid_candidates"][quick]).tolist()
+    n_fits = 2 * len(rates)
+    common = {"units": 16, "epochs": 1, "batch_size": 32}
+
+    def search(estimator, grid, n_jobs=1):
+        return GridSearchCV(estimator, grid, cv=2, n_jobs=n_jobs, refit=False).fit(X, y)
+
+    def keras_by_hand():
+        for rate in rates:
+            for train, test in StratifiedKFold(2).split(X, y):
+                model = peers.keras_fit(
+                    X[train], y[train], classify=True, learning_rate=rate, **common
+                )
+                np.mean((model.predict(X[test, :, None], verbose=0)[:, 0] > 0.5) == y[test])
+
+    ours = GRUClassifier(**common, early_stopping=False, random_state=0)
+    runs = {
+        "sk_gru": lambda: search(ours, {"learning_rate": rates}),
+        "hand-written Keras": keras_by_hand,
+        "scikeras": lambda: search(
+            peers.scikeras_estimator(classify=True, **common),
+            {"optimizer__learning_rate": rates},
+        ),
+    }
+    net = peers.skorch_estimator(n_features=1, **common)
+    if net is not None:
+        X3, y3 = X[..., None].astype("float32"), y[:, None].astype("float32")
+        runs["skorch"] = lambda: GridSearchCV(net, {"lr": rates}, cv=2, refit=False).fit(X3, y3)
+    rows = []
+    for name, run in runs.items():
+        start = time.perf_counter()
+        result = run()
+        seconds = time.perf_counter() - start
+        rows.append(
+            {"library": name, "mode": "serial", "s": seconds, "per_fit_s": seconds / n_fits}
+        )
+        if name == "sk_gru":
+            serial_scores = result.cv_results_["mean_test_score"]
+    if quick:  # tests/test_parallel.py covers the parallel runs
+        return {"rows": rows, "fits": n_fits}
+    start = time.perf_counter()
+    loky = search(ours, {"learning_rate": rates}, n_jobs=2)
+    seconds = time.perf_counter() - start
+    rows.append(
+        {
+            "library": "sk_gru",
+            "mode": "loky, n_jobs=2",
+            "s": seconds,
+            "per_fit_s": seconds / n_fits,
+            "identical": bool(np.array_equal(loky.cv_results_["mean_test_score"], serial_scores)),
+        }
+    )
+    try:
+        from dask.distributed import Client, LocalCluster
+        from joblib import parallel_backend
+    except ImportError:
+        return {"rows": rows, "fits": n_fits}
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster,
+        Client(cluster),
+        parallel_backend("dask"),
+    ):
+        start = time.perf_counter()
+        dask = search(ours, {"learning_rate": rates}, n_jobs=-1)
+        seconds = time.perf_counter() - start
+    rows.append(
+        {
+            "library": "sk_gru",
+            "mode": "Dask LocalCluster, 2 workers",
+            "s": seconds,
+            "per_fit_s": seconds / n_fits,
+            "identical": bool(np.array_equal(dask.cv_results_["mean_test_score"], serial_scores)),
+        }
+    )
+    return {"rows": rows, "fits": n_fits}
+
+
+def scaling(quick: bool) -> list[dict]:
+    """How an epoch and a single predict grow with sequence length and with units."""
+    import keras
+
+    from sk_gru import GRURegressor
+
+    class EpochTimer(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.seconds = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seconds.append(time.perf_counter() - self.start)
+
+    n = SIZES["scaling_n"][quick]
+    configs = [(10, 64), (100, 64), (1000, 64), (100, 16), (100, 256)]
+    if quick:
+        configs = [(10, 8), (20, 8)]
+    rng = np.random.default_rng(0)
+    rows = []
+    for steps, units in configs:
+        X = rng.normal(size=(n, steps)).astype("float32")
+        y = X.mean(axis=1)
+        timer = EpochTimer()
+        start = time.perf_counter()
+        model = GRURegressor(
+            units=units, epochs=3, early_stopping=False, random_state=0, callbacks=[timer]
+        ).fit(X, y)
+        fit_seconds = time.perf_counter() - start
+        rows.append(
+            {
+                "steps": steps,
+                "units": units,
+                "fit_3_epochs_s": fit_seconds,
+                "epoch_s": statistics.median(timer.seconds[1:]),  # the first one traces
+                "single_ms": 1000 * _median_seconds(lambda m=model, x=X[:1]: m.predict(x), 20),
+            }
+        )
     return rows
 
 
@@ -413,6 +545,35 @@ def report(results: dict) -> str:
     lines += ["| Library | Fits | MB per fit | Peak RSS (MB) |", "|---|---|---|---|"]
     for name, row in mem.items():
         lines.append(f"| {name} | {row['fits']} | {row['per_fit_mb']:.2f} | {row['peak_mb']:.0f} |")
+    grid = results["grid_search"]
+    serial = {row["library"]: row for row in grid["rows"] if row["mode"] == "serial"}
+    lines += [
+        "",
+        f"## Grid search: per-fit cost ({grid['fits']} fits: 2-fold GridSearchCV over "
+        "learning rates, GRU(16), 1 epoch, 200 sequences)",
+        "",
+        "| Library | Run | Wall (s) | Per fit (s) | vs sk_gru serial | Same scores as serial |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in grid["rows"]:
+        ratio = row["s"] / serial["sk_gru"]["s"]
+        same = {True: "yes", False: "**no**"}.get(row.get("identical"), "")
+        lines.append(
+            f"| {row['library']} | {row['mode']} | {row['s']:.1f} | {row['per_fit_s']:.2f} "
+            f"| {ratio:.2f}x | {same} |"
+        )
+    lines += [
+        "",
+        "## Cost against sequence length and units (GRURegressor, 128 sequences, batch 32)",
+        "",
+        "| Steps | Units | Epoch (s) | Fit, 3 epochs (s) | Predict one sequence (ms) |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {row['steps']} | {row['units']} | {row['epoch_s']:.3f} | "
+        f"{row['fit_3_epochs_s']:.2f} | {row['single_ms']:.2f} |"
+        for row in results["scaling"]
+    ]
     lines += ["", f"`import sk_gru`: {results['import_s']:.2f} s (median, fresh process).", ""]
     text = results["text_scale"]
     lines += [
@@ -518,7 +679,14 @@ def main(quick: bool = False, output_dir: Path | None = None) -> dict:
     output_dir = Path(output_dir or HERE)
     output_dir.mkdir(parents=True, exist_ok=True)
     results = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine()}
-    for name, step in [("latency", latency), ("fit", fit_time), ("memory", memory)]:
+    steps = [
+        ("latency", latency),
+        ("fit", fit_time),
+        ("memory", memory),
+        ("grid_search", grid_search),
+        ("scaling", scaling),
+    ]
+    for name, step in steps:
         print(f"running {name} ...", flush=True)
         results[name] = step(quick)
     results["import_s"] = import_time(quick)

@@ -25,8 +25,8 @@ from ._runtime import (
     drop_training_functions,
     prepare_training_functions,
     released_training_graphs,
-    scoped_seed,
     seed_from,
+    training_batches,
 )
 
 __all__ = [
@@ -191,7 +191,9 @@ class GRUEstimatorMixin:
         self._check_routed_params()
         self._check_layer_sizes()
         saved_state = dict(vars(self))
-        saved_weights = self.model_.get_weights() if self.__sklearn_is_fitted__() else None
+        saved_variables = None
+        if self.__sklearn_is_fitted__():  # weights and the optimizer's moments
+            saved_variables = [v.numpy() for v in self._trained_variables()]
         try:
             self._fit_unguarded(
                 X, y, sample_weight, warm_start, epochs, initial_epoch, _partial, kwargs
@@ -200,9 +202,16 @@ class GRUEstimatorMixin:
             # An interrupted or failed fit leaves the estimator as it was before.
             vars(self).clear()
             vars(self).update(saved_state)
-            if saved_weights is not None:
-                self.model_.set_weights(saved_weights)
+            if saved_variables is not None:
+                # Not strict: after `initialize`, the optimizer is first built in fit,
+                # and its new moments cannot go back to not existing.
+                restored = zip(self._trained_variables(), saved_variables, strict=False)
+                for variable, value in restored:
+                    variable.assign(value)
             raise
+
+    def _trained_variables(self) -> list:
+        return [*self.model_.variables, *self.model_.optimizer.variables]
 
     def _check_layer_sizes(self) -> None:
         for name in ("units", "dense_units"):
@@ -226,7 +235,7 @@ class GRUEstimatorMixin:
         X, y = self._validate_data(X, y, reset=reinitialize)
         sample_weight = self._fit_sample_weight(X, y, sample_weight)
         seed = seed_from(self.random_state)
-        with scoped_seed(seed), released_training_graphs():
+        with released_training_graphs():
             if reinitialize:
                 self._initialize_model(X, y)
             self._initialize_callbacks()
@@ -241,8 +250,6 @@ class GRUEstimatorMixin:
             history = self.model_.fit(
                 epochs=initial_epoch + epochs,
                 initial_epoch=initial_epoch,
-                batch_size=self.batch_size,
-                shuffle=self.shuffle,
                 verbose=int(self.verbose),
                 **{**fit_args, **self._routed("fit"), **kwargs},
             )
@@ -263,27 +270,27 @@ class GRUEstimatorMixin:
         }
 
     def _fit_arguments(self, X, y, sample_weight, seed, early_stopping) -> dict:
-        """Split off the validation set and assemble callbacks for ``model.fit``."""
+        """Split off the validation set; batch the rest and assemble the callbacks."""
         callbacks = list(self._fit_callbacks)
+        arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
         n_val = int(np.ceil(self.validation_fraction * len(X)))
-        if not early_stopping or n_val < 1 or len(X) - n_val < 1:
-            return {"x": X, "y": y, "sample_weight": sample_weight, "callbacks": callbacks}
-        arrays = [X, y] if sample_weight is None else [X, y, sample_weight]
-        stratify = self._split_stratify(y, n_val)
-        parts = train_test_split(*arrays, test_size=n_val, random_state=seed, stratify=stratify)
-        train, val = parts[0::2], parts[1::2]
-        callbacks.append(
-            keras.callbacks.EarlyStopping(
-                monitor="val_loss", patience=self.patience, restore_best_weights=True
+        validation = {}
+        if early_stopping and 1 <= n_val < len(X):
+            stratify = self._split_stratify(y, n_val)
+            parts = train_test_split(*arrays, test_size=n_val, random_state=seed, stratify=stratify)
+            arrays = tuple(parts[0::2])
+            validation = {
+                "validation_data": tuple(parts[1::2]),
+                "validation_batch_size": self.batch_size,
+            }
+            callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    monitor="val_loss", patience=self.patience, restore_best_weights=True
+                )
             )
-        )
-        return {
-            "x": train[0],
-            "y": train[1],
-            "sample_weight": train[2] if sample_weight is not None else None,
-            "validation_data": tuple(val),
-            "callbacks": callbacks,
-        }
+        batches = training_batches(arrays, self.batch_size, self.shuffle, seed)
+        # shuffle=False tells Keras the batches come shuffled already.
+        return {"x": batches, "shuffle": False, "callbacks": callbacks, **validation}
 
     def _fit_sample_weight(self, X, y, sample_weight):
         if sample_weight is None:
@@ -293,8 +300,7 @@ class GRUEstimatorMixin:
     def _initialize(self, X, y=None):
         # scikeras's public ``initialize`` builds without fitting; route it here.
         X, y = self._validate_data(X, y, reset=True)
-        with scoped_seed(seed_from(self.random_state)):
-            self._initialize_model(X, y)
+        self._initialize_model(X, y)
         self._initialize_callbacks()
         return X, y
 
@@ -332,6 +338,7 @@ class GRUEstimatorMixin:
             "dense_units": tuple(self.dense_units),
             "mask_value": self.mask_value if self.masked_ else None,
             "embedding_dim": self.embedding_dim,
+            "seed": seed_from(self.random_state),
             **model_params,
         }
         if self.embedding_dim is not None:

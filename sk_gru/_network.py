@@ -32,6 +32,7 @@ def build_gru_network(
     vocabulary_size: int | None = None,
     embedding_dim: int | None = None,
     unroll: bool = False,
+    seed: int | None = None,
 ) -> keras.Model:
     """Return an uncompiled GRU network.
 
@@ -66,6 +67,11 @@ def build_gru_network(
     embedding_dim : int or None, default=None
         Read the input as token ids and embed them in this many dimensions.
         Id 0 is padding and is masked.
+    unroll : bool, default=False
+        Unroll the GRU loops (faster for short sequences, more memory).
+    seed : int or None, default=None
+        Seeds every initializer and dropout layer, so the network does not depend
+        on global random state; None draws fresh seeds.
 
     Returns
     -------
@@ -78,9 +84,35 @@ def build_gru_network(
     >>> model.output_shape
     (None, 1)
     """
+    seeds = np.random.default_rng(seed)
+
+    def next_seed() -> int | None:
+        # Keras draws an unseeded initializer's seed from Python's global `random`,
+        # which other threads (a Dask worker's event loop) also draw from.
+        return None if seed is None else int(seeds.integers(2**31 - 1))
+
+    def gru_layer(width: int, return_sequences: bool, go_backwards: bool = False):
+        # The defaults keep the layer eligible for the cuDNN kernel on a GPU.
+        return keras.layers.GRU(
+            width,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            return_sequences=return_sequences,
+            go_backwards=go_backwards,
+            unroll=unroll,
+            kernel_initializer=keras.initializers.GlorotUniform(next_seed()),
+            recurrent_initializer=keras.initializers.Orthogonal(seed=next_seed()),
+            seed=next_seed(),
+        )
+
     inputs = keras.Input(shape=input_shape)
     if embedding_dim is not None:
-        hidden = keras.layers.Embedding(vocabulary_size, embedding_dim, mask_zero=True)(inputs)
+        hidden = keras.layers.Embedding(
+            vocabulary_size,
+            embedding_dim,
+            mask_zero=True,
+            embeddings_initializer=keras.initializers.RandomUniform(-0.05, 0.05, next_seed()),
+        )(inputs)
     else:
         hidden = inputs
         if mask_value is not None:
@@ -92,17 +124,19 @@ def build_gru_network(
 
     layer_units = (units,) if np.isscalar(units) else tuple(units)
     for i, width in enumerate(layer_units):
-        # The defaults keep the layer eligible for the cuDNN kernel on a GPU.
-        gru = keras.layers.GRU(
-            int(width),
-            dropout=dropout,
-            recurrent_dropout=recurrent_dropout,
-            return_sequences=i < len(layer_units) - 1,
-            unroll=unroll,
-        )
-        hidden = keras.layers.Bidirectional(gru)(hidden) if bidirectional else gru(hidden)
+        return_sequences = i < len(layer_units) - 1
+        gru = gru_layer(int(width), return_sequences)
+        if bidirectional:
+            backward = gru_layer(int(width), return_sequences, go_backwards=True)
+            hidden = keras.layers.Bidirectional(gru, backward_layer=backward)(hidden)
+        else:
+            hidden = gru(hidden)
+
+    def dense(width: int, activation: str):
+        initializer = keras.initializers.GlorotUniform(next_seed())
+        return keras.layers.Dense(width, activation=activation, kernel_initializer=initializer)
 
     for width in dense_units:
-        hidden = keras.layers.Dense(int(width), activation="relu")(hidden)
-    outputs = keras.layers.Dense(n_outputs, activation=output_activation)(hidden)
+        hidden = dense(int(width), "relu")(hidden)
+    outputs = dense(n_outputs, output_activation)(hidden)
     return keras.Model(inputs, outputs)

@@ -1,4 +1,4 @@
-"""TensorFlow and Keras runtime repairs: seeding, memory, tracing and fast predict.
+"""TensorFlow and Keras runtime repairs: threads, seeded batches, memory, tracing, predict.
 
 These work around defects of TensorFlow and Keras themselves (not of scikeras), in
 one place; each says what goes wrong upstream.
@@ -7,7 +7,8 @@ one place; each says what goes wrong upstream.
 from __future__ import annotations
 
 import contextlib
-import random
+import gc
+import os
 import threading
 from collections.abc import Callable, Iterator
 from numbers import Integral
@@ -18,41 +19,34 @@ import tensorflow as tf
 from tensorflow.python.eager import context
 from tensorflow.python.framework import ops as tf_ops
 
-# Longest sequence whose recurrence the predict function unrolls into a flat graph.
+# Longest sequence whose recurrence the predict function unrolls into a flat graph,
+# and the calls a model serves before it gets that graph.
 _MAX_UNROLLED_STEPS = 64
+_CALLS_BEFORE_UNROLLING = 2
 
 
-@contextlib.contextmanager
-def scoped_seed(seed: int | None) -> Iterator[None]:
-    """Seed Python, NumPy, TensorFlow and Keras for the block, then restore them.
+def limit_threads_to_worker_share() -> None:
+    """Give TensorFlow the thread budget that a parallel worker was launched with.
 
-    scikeras enables TensorFlow op determinism for a seeded fit and can leave it on,
-    so a later unseeded fit raises a RuntimeError. We never touch op determinism
-    (CPU kernels are deterministic for a fixed seed) and restore every seed we set.
+    joblib's loky workers get ``OMP_NUM_THREADS`` set to their share of the cores
+    (cores // n_jobs), and Dask's nannies set it to 1, but TensorFlow ignores it and
+    starts a thread per core in every worker, so two workers on two cores run four
+    busy threads. TensorFlow reads only its own ``TF_NUM_INTRAOP_THREADS``, and only
+    before its runtime starts; this runs when sk_gru is imported, which in a worker
+    is when the first estimator is unpickled.
     """
-    if seed is None:
-        yield
+    if "TF_NUM_INTRAOP_THREADS" in os.environ:
         return
-    from keras.src.backend.common import global_state
-    from keras.src.random.seed_generator import GLOBAL_SEED_GENERATOR
-    from keras.src.utils.rng_utils import GLOBAL_RANDOM_SEED
-
-    saved_python = random.getstate()
-    saved_numpy = np.random.get_state()  # noqa: NPY002 (Keras seeds the legacy global)
-    saved_tf = context.global_seed()
-    saved_keras = {
-        name: global_state.get_global_attribute(name)
-        for name in (GLOBAL_RANDOM_SEED, GLOBAL_SEED_GENERATOR)
-    }
-    keras.utils.set_random_seed(int(seed))
     try:
-        yield
-    finally:
-        random.setstate(saved_python)
-        np.random.set_state(saved_numpy)  # noqa: NPY002
-        tf.random.set_seed(saved_tf)
-        for name, value in saved_keras.items():
-            global_state.set_global_attribute(name, value)
+        threads = int(os.environ.get("OMP_NUM_THREADS", ""))
+    except ValueError:
+        return
+    if threads < 1:
+        return
+    with contextlib.suppress(RuntimeError):  # the runtime already started: too late
+        if tf.config.threading.get_intra_op_parallelism_threads() == 0:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(threads)
 
 
 # Keras's TensorFlow optimizer sums gradients through `all_reduce`, which uses
@@ -61,6 +55,9 @@ def scoped_seed(seed: int | None) -> Iterator[None]:
 # and nothing removes it: about 15 MB per fit (tensorflow/tensorflow#80895). An entry
 # is only looked up while its own train step is being traced, so once no fit is
 # running the entries are dead and can go. Fits in other threads defer the purge.
+# TensorFlow also caches an eager kernel for every distinct op it runs, and each new
+# model's variables make new ones: about 1 MB per fit. Only `tf.random.set_seed`
+# clears that cache (as a side effect), so a fit that does not reseed must clear it.
 _GRADIENT_REGISTRY = tf_ops._gradient_registry._registry
 _registry_lock = threading.Lock()
 _active_fits = 0
@@ -69,7 +66,7 @@ _dead_entries: set[str] = set()
 
 @contextlib.contextmanager
 def released_training_graphs() -> Iterator[None]:
-    """Drop the gradient-registry entries that Keras leaves behind in a fit."""
+    """Drop the gradient-registry entries and cached kernels a fit leaves behind."""
     global _active_fits
     with _registry_lock:
         before = set(_GRADIENT_REGISTRY)
@@ -88,6 +85,7 @@ def released_training_graphs() -> Iterator[None]:
                 for key in _dead_entries:
                     _GRADIENT_REGISTRY.pop(key, None)
                 _dead_entries.clear()
+                context.context().clear_kernel_cache()
 
 
 def _tracing_functions(function, depth: int = 3) -> Iterator:
@@ -107,7 +105,14 @@ def prepare_training_functions(model: keras.Model) -> None:
     functions of successive models, which each trace once, add up across the folds
     of a cross-validation as if one function were retracing. Keying each function
     on itself keeps the warning for real retracing of one model's function.
+
+    Without a distribution strategy, Keras defers building the optimizer to the
+    first trace of the train step. A ``tf.function`` that creates variables is
+    traced twice, so every fit paid for a second trace (about a second on two
+    cores). Building the optimizer here first makes that one trace.
     """
+    if not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
     model.make_train_function()
     model.make_test_function()
     for function in (model.train_function, model.test_function):
@@ -115,9 +120,53 @@ def prepare_training_functions(model: keras.Model) -> None:
             traced._key_for_call_stats = traced
 
 
+# A full garbage collection in a process that has imported TensorFlow takes about
+# 250 ms on two cores; one per this many released models keeps that under 5 % of the
+# fits' time while bounding the graphs that wait for collection.
+_COLLECT_EVERY = 8
+_released_since_collection = 0
+
+
 def drop_training_functions(model: keras.Model) -> None:
-    """Release the traced training graphs, which hold the model in a cycle."""
+    """Release the traced training graphs, and collect them every few fits.
+
+    A Keras model and its traced graphs (several MB each) form reference cycles, so
+    only the cyclic garbage collector frees them. CPython runs a full collection only
+    once the objects that survived since the last one reach a quarter of all
+    long-lived objects, and TensorFlow and Keras hold some 400 000 of those, so
+    discarded models pile up: about 5 MB per fit. Collecting every few fits keeps
+    that bounded.
+    """
+    global _released_since_collection
     model.train_function = model.test_function = model.predict_function = None
+    with _registry_lock:
+        _released_since_collection += 1
+        collect = _released_since_collection >= _COLLECT_EVERY
+        if collect:
+            _released_since_collection = 0
+    if collect:
+        gc.collect()
+
+
+def training_batches(
+    arrays: tuple[np.ndarray, ...], batch_size: int, shuffle: bool, seed: int | None
+) -> tf.data.Dataset:
+    """Mini-batches of ``arrays`` for ``model.fit``, reshuffled at each epoch.
+
+    Keras shuffles arrays with an unseeded ``tf.random.shuffle``, so a reproducible
+    fit needs TensorFlow's process-wide seed, which fits in other threads share and
+    overwrite. Here the dataset owns its generator, seeded with the fit's own
+    ``seed``, and batches are gathered by index as Keras does.
+    """
+    indices = tf.data.Dataset.range(len(arrays[0]))
+    if shuffle:
+        indices = indices.shuffle(len(arrays[0]), seed=seed, reshuffle_each_iteration=True)
+    data = tf.data.Dataset.from_tensors(arrays).repeat()
+    return (
+        tf.data.Dataset.zip(indices.batch(batch_size), data)
+        .map(lambda batch, data: tuple(tf.gather(array, batch) for array in data))
+        .prefetch(tf.data.AUTOTUNE)
+    )
 
 
 def seed_from(random_state) -> int | None:
@@ -132,31 +181,37 @@ def seed_from(random_state) -> int | None:
 
 
 def compiled_predict_function(model: keras.Model, input_shape: tuple, dtype) -> Callable:
-    """A concrete TensorFlow function running ``model`` for inference, built once.
+    """A concrete TensorFlow function running ``model`` for inference.
 
     A concrete function with a fixed signature runs one sequence in well under a
     millisecond and never retraces: it is not a ``tf.function``, so the folds of a
     cross-validation, each with its own model, do not trigger TensorFlow's
     retracing warning. It is cached on the Keras model, so it dies with the model
     and predict does not change the estimator.
+
+    Unrolling the recurrence of a short sequence makes each call about a third
+    faster but costs half a second more to trace, which a model scored once in a
+    cross-validation fold never earns back. So the first calls use the loop, and
+    a model that keeps predicting gets the unrolled graph (the same numbers).
     """
+    calls = getattr(model, "_sk_gru_predict_calls", 0) + 1
+    model._sk_gru_predict_calls = calls
     function = getattr(model, "_sk_gru_predict_function", None)
-    if function is not None:
+    unroll = calls > _CALLS_BEFORE_UNROLLING and input_shape[0] <= _MAX_UNROLLED_STEPS
+    if function is not None and unroll == model._sk_gru_predict_unrolled:
         return function
     spec = tf.TensorSpec((None, *input_shape), dtype)
 
     def forward(x):
         return model(x, training=False)
 
-    # An unrolled loop is a fifth faster for short sequences and gives the same
-    # numbers; the layers keep their while-loop for training.
     recurrent = [
         layer
         for layer in model._flatten_layers(include_self=False)
         if isinstance(layer, keras.layers.GRU)
     ]
-    for layer in recurrent:
-        layer.unroll = input_shape[0] <= _MAX_UNROLLED_STEPS
+    for layer in recurrent:  # the layers keep their loop for training
+        layer.unroll = unroll
     try:
         function = tf.function(forward, input_signature=[spec], autograph=False)
         function = function.get_concrete_function()
@@ -164,4 +219,5 @@ def compiled_predict_function(model: keras.Model, input_shape: tuple, dtype) -> 
         for layer in recurrent:
             layer.unroll = False
     model._sk_gru_predict_function = function
+    model._sk_gru_predict_unrolled = unroll
     return function

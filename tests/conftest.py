@@ -20,3 +20,8 @@ def regression_data():
     rng = np.random.default_rng(1)
     X = 100 + 50 * rng.normal(size=(120, 8))
     return X, X.mean(axis=1)
+
+
+def pytest_collection_modifyitems(items):
+    """Run the slow tests first, so that pytest-xdist overlaps them with the rest."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
