@@ -33,7 +33,7 @@ def seed_task(epochs: int = 150) -> float:
         GRUClassifier(
             embedding_dim=8,
             units=16,
-            epochs=150,
+            epochs=epochs,
             learning_rate=3e-2,
             early_stopping=False,
             random_state=0,

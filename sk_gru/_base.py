@@ -245,6 +245,7 @@ class GRUEstimatorMixin:
                 sample_weight,
                 seed,
                 self.early_stopping and not partial,
+                initial_epoch,
             )
             prepare_training_functions(self.model_)
             history = self.model_.fit(
@@ -269,7 +270,7 @@ class GRUEstimatorMixin:
             if key.startswith(prefix) and key != "fit__callbacks"
         }
 
-    def _fit_arguments(self, X, y, sample_weight, seed, early_stopping) -> dict:
+    def _fit_arguments(self, X, y, sample_weight, seed, early_stopping, initial_epoch) -> dict:
         """Split off the validation set; batch the rest and assemble the callbacks."""
         callbacks = list(self._fit_callbacks)
         arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
@@ -288,7 +289,9 @@ class GRUEstimatorMixin:
                     monitor="val_loss", patience=self.patience, restore_best_weights=True
                 )
             )
-        batches = training_batches(arrays, self.batch_size, self.shuffle, seed)
+        # Each partial_fit call shuffles differently, as one long fit would.
+        shuffle_seed = None if seed is None else seed + initial_epoch
+        batches = training_batches(arrays, self.batch_size, self.shuffle, shuffle_seed)
         # shuffle=False tells Keras the batches come shuffled already.
         return {"x": batches, "shuffle": False, "callbacks": callbacks, **validation}
 
