@@ -36,7 +36,7 @@ SIZES = {
     "memory_fits": (40, 1),
     "n_train": (800, 64),
     "grid_n": (200, 40),
-    "grid_candidates": (20, 2),
+    "grid_candidates": (20, 1),
     "scaling_n": (128, 32),
 }
 
@@ -330,7 +330,7 @@ def scaling(quick: bool) -> list[dict]:
     n = SIZES["scaling_n"][quick]
     configs = [(10, 64), (100, 64), (1000, 64), (100, 16), (100, 256)]
     if quick:
-        configs = [(10, 8), (20, 8)]
+        configs = [(10, 8)]
     rng = np.random.default_rng(0)
     rows = []
     for steps, units in configs:
