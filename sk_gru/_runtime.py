@@ -194,8 +194,9 @@ def compiled_predict_function(model: keras.Model, input_shape: tuple, dtype) -> 
     cross-validation fold never earns back. So the first calls use the loop, and
     a model that keeps predicting gets the unrolled graph (the same numbers).
     """
-    calls = getattr(model, "_sk_gru_predict_calls", 0) + 1
-    model._sk_gru_predict_calls = calls
+    calls = getattr(model, "_sk_gru_predict_calls", 0)
+    if calls <= _CALLS_BEFORE_UNROLLING:  # counting stops once the graph is final
+        model._sk_gru_predict_calls = calls = calls + 1
     function = getattr(model, "_sk_gru_predict_function", None)
     unroll = calls > _CALLS_BEFORE_UNROLLING and input_shape[0] <= _MAX_UNROLLED_STEPS
     if function is not None and unroll == model._sk_gru_predict_unrolled:
