@@ -70,27 +70,38 @@ def bigram_top_k(train_prefixes, train_next, test_prefixes, k: int) -> np.ndarra
     return [[w for w, _ in follows[p.split()[-1]].most_common(k)] or overall for p in test_prefixes]
 
 
-def alice_task(max_sentences: int | None = None, epochs: int = 30, output_dir=None) -> dict:
+def alice_task(
+    max_sentences: int | None = None,
+    epochs: int = 30,
+    output_dir=None,
+    min_next_word_count: int = 5,
+) -> dict:
     sentences = [s for s in re.split(r"(?<=[.!?;])\s+", load_alice()) if len(s.split()) > 1]
     sentences = sentences[:max_sentences]
     train_sentences, test_sentences = train_test_split(sentences, test_size=0.2, random_state=0)
     X_train, y_train = next_word_pairs(train_sentences)
     X_test, y_test = next_word_pairs(test_sentences)
 
+    # The network learns to predict the next words seen at least `min_next_word_count`
+    # times in training: a word seen once or twice cannot be learnt from 20k pairs,
+    # and each one adds a softmax output to overfit. Rarer held-out next words count
+    # as misses; the bigram baseline keeps every training pair.
+    counts = Counter(y_train)
+    common = np.array([counts[word] >= min_next_word_count for word in y_train])
     model = make_pipeline(
         TextSequencer(max_len=8, min_frequency=3),
         GRUClassifier(
-            embedding_dim=32,
-            units=64,
+            embedding_dim=128,
+            units=256,
+            dropout=0.6,
             epochs=epochs,
             batch_size=128,
-            learning_rate=1e-2,
-            patience=2,
+            patience=3,
             random_state=0,
         ),
     )
     start = time.perf_counter()
-    model.fit(X_train, y_train)
+    model.fit(X_train[common], y_train[common])
     fit_seconds = time.perf_counter() - start
     classifier = model[-1]
 
@@ -102,14 +113,15 @@ def alice_task(max_sentences: int | None = None, epochs: int = 30, output_dir=No
     bigram1 = float(np.mean([row[:1] == [t] for t, row in zip(y_test, bigram, strict=True)]))
     bigram5 = float(np.mean([t in row for t, row in zip(y_test, bigram, strict=True)]))
     print(
-        f"Alice: {len(X_train)} training pairs, vocabulary {model[0].vocabulary_size_}, "
-        f"{len(classifier.classes_)} next words; fit {fit_seconds:.1f} s "
+        f"Alice: {common.sum()} of {len(X_train)} training pairs, vocabulary "
+        f"{model[0].vocabulary_size_}, {len(classifier.classes_)} of {len(counts)} next words; "
+        f"fit {fit_seconds:.1f} s "
         f"({classifier.n_iter_} epochs)"
     )
     print(
         f"  held-out top-1 {top1:.3f}, top-5 {top5:.3f} "
         f"(bigram baseline top-1 {bigram1:.3f}, top-5 {bigram5:.3f}; "
-        f"{known.mean():.0%} of test words were seen as next words)"
+        f"{known.mean():.0%} of held-out next words are among the predicted ones)"
     )
     print(f"  'alice was' -> {generate_text(model, 'Alice was', 6)!r}")
 
