@@ -18,11 +18,22 @@ def keras_gru(n_steps: int, n_features: int, units: int, n_outputs: int, activat
 
 
 def keras_fit(
-    X, y, *, units: int, epochs: int, batch_size: int, classify: bool, learning_rate=3e-3
+    X,
+    y,
+    *,
+    units: int,
+    epochs: int,
+    batch_size: int,
+    classify: bool,
+    learning_rate=3e-3,
+    seed: int | None = None,
 ):
-    """Build, adapt, compile and fit as a user would by hand; returns the model."""
+    """Build, adapt, compile and fit as a user would by hand; returns the model.
+    ``seed`` seeds Keras's global random state first, as a user would."""
     import keras
 
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
     X3 = np.asarray(X, dtype="float32").reshape(len(X), X.shape[1], -1)
     model, norm = keras_gru(X3.shape[1], X3.shape[2], units, 1, "sigmoid" if classify else None)
     norm.adapt(X3)
@@ -88,3 +99,37 @@ def skorch_estimator(*, n_features: int, units: int, epochs: int, batch_size: in
         train_split=None,
         verbose=0,
     )
+
+
+def keras_forecast(
+    series, *, n_observed: int, window: int, units: int, epochs: int, steps: int, seed: int = 0
+):
+    """Forecast by hand, as the seed scripts do: min-max scale, cut windows in a loop,
+    fit GRU(units) with batch 32 on ``series[:n_observed]``, forecast recursively.
+
+    Returns the one-step predictions of ``series[n_observed:]`` (each window reaches
+    back into the observed history) and the ``steps``-ahead recursive forecast made
+    from ``series[:n_observed]``, both unscaled.
+    """
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    series = np.asarray(series, dtype="float32")
+    low, high = series[:n_observed].min(), series[:n_observed].max()
+    scaled = (series - low) / (high - low)
+    X = np.array([scaled[i : i + window] for i in range(len(scaled) - window)])[..., None]
+    y = scaled[window:]
+    n_train = n_observed - window
+    inputs = keras.Input((window, 1))
+    outputs = keras.layers.Dense(1)(keras.layers.GRU(units)(inputs))
+    model = keras.Model(inputs, outputs)
+    model.compile(keras.optimizers.Adam(1e-3), "mse")
+    model.fit(X[:n_train], y[:n_train], batch_size=32, epochs=epochs, verbose=0)
+    one_step = model.predict(X[n_train:], verbose=0)[:, 0] if n_train < len(X) else []
+    history = list(scaled[:n_observed])
+    for _ in range(steps):
+        history.append(
+            float(model.predict_on_batch(np.array(history[-window:])[None, :, None])[0, 0])
+        )
+    forecast = np.array(history[n_observed:])
+    return np.asarray(one_step) * (high - low) + low, forecast * (high - low) + low

@@ -24,7 +24,7 @@ from sk_gru.datasets import load_airline
 PUBLISHED_MAPE = {"Seasonal naive": 0.132, "ExponentialSmoothing": 0.051, "AutoARIMA": 0.041}
 
 
-def main(test_months: int = 36, epochs: int = 200, output_dir=None) -> dict:
+def main(test_months: int = 36, epochs: int = 200, random_state: int = 0, output_dir=None) -> dict:
     passengers = load_airline()
     train, test = passengers.iloc[:-test_months], passengers.iloc[-test_months:]
     log_train = np.log(train)
@@ -32,7 +32,7 @@ def main(test_months: int = 36, epochs: int = 200, output_dir=None) -> dict:
     X, y = forecast_pairs(log_train, difference=12)
     model = make_pipeline(
         SequenceWindower(window=12),
-        GRURegressor(units=8, learning_rate=1e-2, epochs=epochs, random_state=0),
+        GRURegressor(units=8, learning_rate=1e-2, epochs=epochs, random_state=random_state),
     )
     start = time.perf_counter()
     model.fit(X, y)

@@ -92,11 +92,11 @@ def alice_task(
         TextSequencer(max_len=8, min_frequency=3),
         GRUClassifier(
             embedding_dim=128,
-            units=256,
+            units=128,
             dropout=0.6,
             epochs=epochs,
             batch_size=128,
-            patience=3,
+            patience=2,
             random_state=0,
         ),
     )

@@ -20,9 +20,14 @@ from sklearn.pipeline import make_pipeline
 from sk_gru import GRURegressor, SequenceWindower, forecast_pairs, recursive_forecast
 
 
-def main(n_points: int = 1000, horizon: int = 50, epochs: int = 200, output_dir=None) -> dict:
+def make_series(n_points: int = 1000) -> np.ndarray:
+    """``sin(linspace(0, 100, n_points))`` scaled to [0, 1]."""
     series = np.sin(np.linspace(0, 100, n_points))
-    series = (series - series.min()) / (series.max() - series.min())
+    return (series - series.min()) / (series.max() - series.min())
+
+
+def main(n_points: int = 1000, horizon: int = 50, epochs: int = 200, output_dir=None) -> dict:
+    series = make_series(n_points)
     split = int(0.8 * n_points)
 
     X, y = forecast_pairs(series)  # row t is the value at t, y[t] the value at t + 1

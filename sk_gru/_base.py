@@ -16,7 +16,7 @@ from scikeras.utils.transformers import ClassifierLabelEncoder
 from scikeras.wrappers import BaseWrapper, KerasClassifier, KerasRegressor
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._network import build_gru_network
@@ -71,6 +71,7 @@ class GRUEstimatorMixin:
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "patience": [Interval(Integral, 0, None, closed="left")],
+        "learning_rate_schedule": [StrOptions({"adaptive", "constant"})],
         "callbacks": [list, tuple, keras.callbacks.Callback, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -289,6 +290,12 @@ class GRUEstimatorMixin:
                     monitor="val_loss", patience=self.patience, restore_best_weights=True
                 )
             )
+            if self.learning_rate_schedule == "adaptive":
+                callbacks.append(
+                    keras.callbacks.ReduceLROnPlateau(
+                        monitor="val_loss", factor=0.3, patience=max(1, self.patience // 2)
+                    )
+                )
         batches, steps = training_batches(
             arrays, self.batch_size, self.shuffle, seed, first_epoch=initial_epoch
         )

@@ -75,6 +75,11 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         Fraction of the training data held out for early stopping.
     patience : int, default=10
         Epochs without improvement of the validation loss before stopping.
+    learning_rate_schedule : {"adaptive", "constant"}, default="adaptive"
+        With early stopping, "adaptive" multiplies the learning rate by 0.3 each
+        time the validation loss has not improved for ``patience // 2`` epochs
+        (as ``MLPClassifier(learning_rate="adaptive")`` divides it by 5), so
+        training settles into the minimum it found. "constant" keeps it fixed.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, ``{label: weight}``, multiplied into
         ``sample_weight``.
@@ -158,6 +163,7 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         early_stopping: bool = True,
         validation_fraction: float = 0.1,
         patience: int = 10,
+        learning_rate_schedule: str = "adaptive",
         class_weight=None,
         callbacks=None,
         random_state=None,
@@ -183,6 +189,7 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.patience = patience
+        self.learning_rate_schedule = learning_rate_schedule
         self.class_weight = class_weight
         self.callbacks = callbacks
         self.random_state = random_state

@@ -99,6 +99,11 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         Fraction of the training data held out for early stopping.
     patience : int, default=10
         Epochs without improvement of the validation loss before stopping.
+    learning_rate_schedule : {"adaptive", "constant"}, default="adaptive"
+        With early stopping, "adaptive" multiplies the learning rate by 0.3 each
+        time the validation loss has not improved for ``patience // 2`` epochs
+        (as ``MLPClassifier(learning_rate="adaptive")`` divides it by 5), so
+        training settles into the minimum it found. "constant" keeps it fixed.
     callbacks : list of keras callbacks or None, default=None
         Extra Keras callbacks for training.
     random_state : int, RandomState instance or None, default=None
@@ -176,6 +181,7 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         early_stopping: bool = True,
         validation_fraction: float = 0.1,
         patience: int = 10,
+        learning_rate_schedule: str = "adaptive",
         callbacks=None,
         random_state=None,
         verbose: int = 0,
@@ -201,6 +207,7 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.patience = patience
+        self.learning_rate_schedule = learning_rate_schedule
         self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose

@@ -16,4 +16,6 @@ def test_benchmark_runs_at_tiny_sizes_and_writes_its_report(tmp_path):
     report = (tmp_path / "RESULTS.md").read_text()
     assert "sk_gru predict" in report and "## Targets" in report
     assert (tmp_path / "predict_latency.png").exists()
-    assert {row["library"] for row in results["memory"]} >= {"sk_gru", "scikeras"}
+    serial = [row for row in results["grid_search"]["rows"] if row["mode"] == "serial"]
+    assert {row["library"] for row in serial} >= {"sk_gru", "scikeras", "hand-written Keras"}
+    assert all(row["peak_mb"] > 0 and len(row["scores"]) == 1 for row in serial)

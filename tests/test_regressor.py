@@ -45,8 +45,12 @@ def test_column_vector_target_keeps_its_shape(regression_data):
 
 @pytest.mark.slow
 def test_reaches_r2_above_half_on_sklearns_regression_check_data():
-    # The estimator check runs 10 epochs; this is the same data with enough epochs.
+    # The estimator check's instance trains 10 epochs without early stopping; this is
+    # the same instance and data with enough epochs. (With early stopping, 20 held-out
+    # rows are too few: at this learning rate it stops after 11 to 40 epochs.)
     X, y = _regression_dataset()
     y = scale(y)
-    reg = GRURegressor(units=8, epochs=40, learning_rate=0.03, random_state=0).fit(X, y)
+    reg = GRURegressor(
+        units=8, epochs=40, learning_rate=0.03, early_stopping=False, random_state=0
+    ).fit(X, y)
     assert reg.score(X, y) > 0.5
