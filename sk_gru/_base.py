@@ -296,11 +296,18 @@ class GRUEstimatorMixin:
                         monitor="val_loss", factor=0.3, patience=max(1, self.patience // 2)
                     )
                 )
-        # Each partial_fit call shuffles differently, as one long fit would.
-        shuffle_seed = None if seed is None else seed + initial_epoch
-        batches = training_batches(arrays, self.batch_size, self.shuffle, shuffle_seed)
-        # shuffle=False tells Keras the batches come shuffled already.
-        return {"x": batches, "shuffle": False, "callbacks": callbacks, **validation}
+        batches, steps = training_batches(
+            arrays, self.batch_size, self.shuffle, seed, first_epoch=initial_epoch
+        )
+        # shuffle=False tells Keras the batches come shuffled already; with
+        # steps_per_epoch it keeps drawing from one iterator across epochs.
+        return {
+            "x": batches,
+            "steps_per_epoch": steps,
+            "shuffle": False,
+            "callbacks": callbacks,
+            **validation,
+        }
 
     def _fit_sample_weight(self, X, y, sample_weight):
         if sample_weight is None:

@@ -149,24 +149,43 @@ def drop_training_functions(model: keras.Model) -> None:
 
 
 def training_batches(
-    arrays: tuple[np.ndarray, ...], batch_size: int, shuffle: bool, seed: int | None
-) -> tf.data.Dataset:
-    """Mini-batches of ``arrays`` for ``model.fit``, reshuffled at each epoch.
+    arrays: tuple[np.ndarray, ...],
+    batch_size: int,
+    shuffle: bool,
+    seed: int | None,
+    first_epoch: int = 0,
+) -> tuple[tf.data.Dataset, int]:
+    """Endless mini-batches of ``arrays`` for ``model.fit``, and the steps per epoch.
 
     Keras shuffles arrays with an unseeded ``tf.random.shuffle``, so a reproducible
-    fit needs TensorFlow's process-wide seed, which fits in other threads share and
-    overwrite. Here the dataset owns its generator, seeded with the fit's own
-    ``seed``, and batches are gathered by index as Keras does.
+    fit would need TensorFlow's process-wide seed, which fits in other threads share
+    and overwrite; and a seeded ``tf.data`` shuffle still mixes in that global seed,
+    so a user's ``tf.random.set_seed`` would change a seeded fit. Here epoch ``e``
+    is ordered by a stateless shuffle keyed on ``(seed, e)`` alone, and batches are
+    gathered by index as Keras does. Epochs count from ``first_epoch``, so that
+    successive ``partial_fit`` calls shuffle as one long fit does.
     """
-    indices = tf.data.Dataset.range(len(arrays[0]))
-    if shuffle:
-        indices = indices.shuffle(len(arrays[0]), seed=seed, reshuffle_each_iteration=True)
+    n_samples = len(arrays[0])
+    if seed is None:
+        seed = int(np.random.default_rng().integers(np.iinfo(np.int32).max))
+
+    def epoch_batches(epoch):
+        order = tf.range(n_samples, dtype=tf.int64)
+        if shuffle:
+            key = tf.stack([tf.constant(seed, tf.int64), epoch])
+            order = tf.random.experimental.stateless_shuffle(order, seed=key)
+        return tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+
+    # An endless range, not Dataset.counter: each counter leaves two traced
+    # functions behind in the eager context.
+    indices = tf.data.Dataset.range(first_epoch, np.iinfo(np.int64).max).flat_map(epoch_batches)
     data = tf.data.Dataset.from_tensors(arrays).repeat()
-    return (
-        tf.data.Dataset.zip(indices.batch(batch_size), data)
+    batches = (
+        tf.data.Dataset.zip(indices, data)
         .map(lambda batch, data: tuple(tf.gather(array, batch) for array in data))
         .prefetch(tf.data.AUTOTUNE)
     )
+    return batches, -(-n_samples // batch_size)
 
 
 def seed_from(random_state) -> int | None:

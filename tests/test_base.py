@@ -85,6 +85,17 @@ def test_seeded_fit_is_reproducible_while_another_thread_draws_random_numbers(su
     np.testing.assert_array_equal(got, expected)
 
 
+def test_seeded_fit_does_not_depend_on_tensorflows_global_seed(sum_data):
+    # A seeded tf.data shuffle mixes in the global seed, so a user's
+    # keras.utils.set_random_seed changed every later seeded fit.
+    X, y = sum_data
+    expected = GRUClassifier(**FAST).fit(X, y).predict_proba(X)
+    for global_seed in (5, 6):
+        keras.utils.set_random_seed(global_seed)
+        got = GRUClassifier(**FAST).fit(X, y).predict_proba(X)
+        np.testing.assert_array_equal(got, expected)
+
+
 def test_pickle_and_joblib_round_trips_predict_identically(sum_data, tmp_path):
     X, y = sum_data
     clf = GRUClassifier(**FAST).fit(X, y)
