@@ -174,6 +174,31 @@ def test_early_stopping_stops_and_keeps_best_validation_loss(sum_data):
     assert len(clf.history_["loss"]) == clf.n_iter_
 
 
+@pytest.mark.parametrize("schedule", ["adaptive", "constant"])
+def test_adaptive_schedule_lowers_the_learning_rate_when_validation_stalls(sum_data, schedule):
+    X, y = sum_data
+    clf = GRUClassifier(
+        units=8,
+        epochs=60,
+        patience=4,
+        learning_rate=0.05,
+        learning_rate_schedule=schedule,
+        random_state=0,
+    ).fit(X, y)
+    assert clf.n_iter_ < 60  # the validation loss stalled, so the schedule had its chance
+    final_rate = float(clf.model_.optimizer.learning_rate)
+    if schedule == "adaptive":
+        assert final_rate <= 0.05 * 0.3 * (1 + 1e-6)
+    else:
+        assert final_rate == pytest.approx(0.05)
+
+
+def test_unknown_learning_rate_schedule_is_rejected_by_name(sum_data):
+    X, y = sum_data
+    with pytest.raises(ValueError, match="learning_rate_schedule"):
+        GRUClassifier(learning_rate_schedule="sometimes").fit(X, y)
+
+
 def test_warm_start_continues_from_fitted_weights(sum_data):
     X, y = sum_data
     clf = GRUClassifier(**FAST, warm_start=True, early_stopping=False).fit(X, y)
