@@ -7,11 +7,11 @@ broken on current scikit-learn; each repair below says what upstream does wrong.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Hashable
 from numbers import Integral, Real
 
 import keras
 import numpy as np
-import tensorflow as tf
 from scikeras.utils.transformers import ClassifierLabelEncoder
 from scikeras.wrappers import BaseWrapper, KerasClassifier, KerasRegressor
 from sklearn.base import BaseEstimator
@@ -20,14 +20,9 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._network import build_gru_network
-from ._runtime import (
-    compiled_predict_function,
-    drop_training_functions,
-    prepare_training_functions,
-    released_training_graphs,
-    seed_from,
-    training_batches,
-)
+from ._policy import training_policy
+from ._runtime import seed_from
+from ._training import NetworkState, Program, program_for
 
 __all__ = [
     "ClassifierLabelEncoder",
@@ -36,8 +31,35 @@ __all__ = [
     "KerasRegressor",
 ]
 
+# The most epochs of ``epochs="auto"``, unless tiny data need more to make
+# ``_policy.MIN_STEPS`` gradient steps.
+AUTO_EPOCHS = 200
+
 # Rows per call of the compiled predict function; bounds memory on huge inputs.
 _PREDICT_CHUNK = 16_384
+
+
+def _hashable(value) -> Hashable:
+    """A hashable stand-in for nested parameter values (lists become tuples)."""
+    if isinstance(value, dict):
+        return tuple(sorted((key, _hashable(item)) for key, item in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_hashable(item) for item in value)
+    if isinstance(value, np.ndarray):
+        return (value.dtype.str, value.shape, value.tobytes())
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
+
+
+def _describe(component, drop: tuple[str, ...] = ()) -> Hashable:
+    """What of a Keras loss or optimizer changes the traced graph."""
+    if isinstance(component, keras.losses.Loss | keras.optimizers.Optimizer):
+        config = {k: v for k, v in component.get_config().items() if k not in drop}
+        return (type(component), _hashable(config))
+    return component  # a string or a function
 
 
 def _sequence_shape(X: np.ndarray) -> tuple[int, int]:
@@ -56,6 +78,10 @@ class GRUEstimatorMixin:
         "units": [Interval(Integral, 1, None, closed="left"), tuple, list],
         "bidirectional": ["boolean"],
         "dense_units": [tuple, list],
+        "conv_filters": [tuple, list],
+        "conv_kernel_size": [Interval(Integral, 1, None, closed="left"), tuple, list],
+        "conv_pool_size": [Interval(Integral, 1, None, closed="left")],
+        "conv_layout": [StrOptions({"serial", "parallel"})],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "recurrent_dropout": [Interval(Real, 0, 1, closed="left")],
         "mask_value": [Real, None],
@@ -65,12 +91,13 @@ class GRUEstimatorMixin:
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "loss": [str, callable, keras.losses.Loss, None],
         "metrics": [list, tuple, None],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
-        "early_stopping": ["boolean"],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "patience": [Interval(Integral, 0, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
         "learning_rate_schedule": [StrOptions({"adaptive", "constant"})],
         "callbacks": [list, tuple, keras.callbacks.Callback, None],
         "random_state": ["random_state"],
@@ -110,7 +137,7 @@ class GRUEstimatorMixin:
         return tags
 
     def __sklearn_is_fitted__(self) -> bool:
-        return hasattr(self, "model_")
+        return "_network_state" in vars(self)
 
     # -- fitting ----------------------------------------------------------------
 
@@ -192,30 +219,19 @@ class GRUEstimatorMixin:
         self._check_routed_params()
         self._check_layer_sizes()
         saved_state = dict(vars(self))
-        saved_variables = None
-        if self.__sklearn_is_fitted__():  # weights and the optimizer's moments
-            saved_variables = [v.numpy() for v in self._trained_variables()]
         try:
             self._fit_unguarded(
                 X, y, sample_weight, warm_start, epochs, initial_epoch, _partial, kwargs
             )
         except BaseException:
-            # An interrupted or failed fit leaves the estimator as it was before.
+            # An interrupted or failed fit leaves the estimator as it was before: its
+            # weights live in a NetworkState that a fit replaces, never changes.
             vars(self).clear()
             vars(self).update(saved_state)
-            if saved_variables is not None:
-                # Not strict: after `initialize`, the optimizer is first built in fit,
-                # and its new moments cannot go back to not existing.
-                restored = zip(self._trained_variables(), saved_variables, strict=False)
-                for variable, value in restored:
-                    variable.assign(value)
             raise
 
-    def _trained_variables(self) -> list:
-        return [*self.model_.variables, *self.model_.optimizer.variables]
-
     def _check_layer_sizes(self) -> None:
-        for name in ("units", "dense_units"):
+        for name in ("units", "dense_units", "conv_filters"):
             value = getattr(self, name)
             sizes = (value,) if isinstance(value, Integral) else value
             if (name == "units" and len(sizes) == 0) or not all(
@@ -223,9 +239,19 @@ class GRUEstimatorMixin:
             ):
                 raise ValueError(
                     f"The '{name}' parameter of {type(self).__name__} must hold integers "
-                    f">= 1{'' if name == 'dense_units' else ' (at least one)'}. "
+                    f">= 1{' (at least one)' if name == 'units' else ''}. "
                     f"Got {value!r} instead."
                 )
+        kernels = self.conv_kernel_size
+        if not isinstance(kernels, Integral) and (
+            len(kernels) != len(self.conv_filters)
+            or not all(isinstance(k, Integral) and k >= 1 for k in kernels)
+        ):
+            raise ValueError(
+                f"The 'conv_kernel_size' parameter of {type(self).__name__} must be an "
+                f"integer >= 1 or one such integer per convolution block "
+                f"(conv_filters={self.conv_filters!r}). Got {kernels!r} instead."
+            )
 
     def _fit_unguarded(
         self, X, y, sample_weight, warm_start, epochs, initial_epoch, partial, kwargs
@@ -235,79 +261,73 @@ class GRUEstimatorMixin:
             validate_data(self, X, y)
         X, y = self._validate_data(X, y, reset=reinitialize)
         sample_weight = self._fit_sample_weight(X, y, sample_weight)
+        if kwargs:
+            raise TypeError(
+                f"{type(self).__name__}.fit got unexpected keyword arguments "
+                f"{sorted(kwargs)}; training options are estimator parameters."
+            )
         seed = seed_from(self.random_state)
-        with released_training_graphs():
-            if reinitialize:
-                self._initialize_model(X, y)
-            self._initialize_callbacks()
-            fit_args = self._fit_arguments(
-                self._network_input(X),
-                self.target_encoder_.transform(y),
-                sample_weight,
-                seed,
-                self.early_stopping and not partial,
-                initial_epoch,
+        if seed is None:
+            seed = int(np.random.default_rng().integers(np.iinfo(np.int32).max))
+        learning_rate = None
+        if reinitialize:
+            compiled = self._initialize_model(X, y)
+            learning_rate = float(keras.ops.convert_to_numpy(compiled["optimizer"].learning_rate))
+        else:
+            compiled = None
+        program = self._program(compiled)
+        x = self._network_input(X)
+        targets = np.asarray(self.target_encoder_.transform(y))
+        targets = targets.reshape(len(targets), -1)
+        weights = (
+            np.ones(len(x), np.float32)
+            if sample_weight is None
+            else np.asarray(sample_weight, np.float32)
+        )
+        if reinitialize:
+            state = NetworkState(self._initial_variables(program, seed))
+        else:
+            state = self._network_state
+        policy = training_policy(
+            n_samples=len(x),
+            batch_size=self.batch_size,
+            epochs=AUTO_EPOCHS if epochs == "auto" else epochs,
+            budget=epochs == "auto",
+            early_stopping=False if partial else self.early_stopping,
+            validation_fraction=self.validation_fraction,
+            patience=self.patience,
+            tol=self.tol,
+            learning_rate_schedule=self.learning_rate_schedule,
+        )
+        data = (x, targets, weights)
+        validation = None
+        if policy.n_validation:
+            stratify = self._split_stratify(targets, policy.n_validation)
+            parts = train_test_split(
+                *data, test_size=policy.n_validation, random_state=seed, stratify=stratify
             )
-            prepare_training_functions(self.model_)
-            history = self.model_.fit(
-                epochs=initial_epoch + epochs,
-                initial_epoch=initial_epoch,
-                verbose=int(self.verbose),
-                **{**fit_args, **self._routed("fit"), **kwargs},
-            )
-        if not partial:  # partial_fit keeps them: it is called again and again
-            drop_training_functions(self.model_)
+            data, validation = tuple(parts[0::2]), tuple(parts[1::2])
+        fitted, history = program.fit(
+            state,
+            data,
+            validation=validation,
+            batch_size=self.batch_size,
+            shuffle=self.shuffle,
+            seed=seed,
+            epochs=policy.epochs,
+            initial_epoch=initial_epoch,
+            learning_rate=learning_rate,
+            callbacks=[*policy.callbacks, *self._user_callbacks()],
+            verbose=int(self.verbose),
+            metrics=self._metric_logs(data, validation) if self.metrics else None,
+        )
+        self._network_state = fitted
+        self._refresh_model()
         if reinitialize or not hasattr(self, "history_"):
             self.history_ = defaultdict(list)
-        for key, values in history.history.items():
-            self.history_[key] += [float(v) for v in values]
-        self.n_iter_ = len(history.history.get("loss", ()))
-
-    def _routed(self, destination: str) -> dict:
-        prefix = destination + "__"
-        return {
-            key[len(prefix) :]: value
-            for key, value in self.get_params(deep=False).items()
-            if key.startswith(prefix) and key != "fit__callbacks"
-        }
-
-    def _fit_arguments(self, X, y, sample_weight, seed, early_stopping, initial_epoch) -> dict:
-        """Split off the validation set; batch the rest and assemble the callbacks."""
-        callbacks = list(self._fit_callbacks)
-        arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
-        n_val = int(np.ceil(self.validation_fraction * len(X)))
-        validation = {}
-        if early_stopping and 1 <= n_val < len(X):
-            stratify = self._split_stratify(y, n_val)
-            parts = train_test_split(*arrays, test_size=n_val, random_state=seed, stratify=stratify)
-            arrays = tuple(parts[0::2])
-            validation = {
-                "validation_data": tuple(parts[1::2]),
-                "validation_batch_size": self.batch_size,
-            }
-            callbacks.append(
-                keras.callbacks.EarlyStopping(
-                    monitor="val_loss", patience=self.patience, restore_best_weights=True
-                )
-            )
-            if self.learning_rate_schedule == "adaptive":
-                callbacks.append(
-                    keras.callbacks.ReduceLROnPlateau(
-                        monitor="val_loss", factor=0.3, patience=max(1, self.patience // 2)
-                    )
-                )
-        batches, steps = training_batches(
-            arrays, self.batch_size, self.shuffle, seed, first_epoch=initial_epoch
-        )
-        # shuffle=False tells Keras the batches come shuffled already; with
-        # steps_per_epoch it keeps drawing from one iterator across epochs.
-        return {
-            "x": batches,
-            "steps_per_epoch": steps,
-            "shuffle": False,
-            "callbacks": callbacks,
-            **validation,
-        }
+        for key, values in history.items():
+            self.history_[key] += values
+        self.n_iter_ = len(history.get("loss", ()))
 
     def _fit_sample_weight(self, X, y, sample_weight):
         if sample_weight is None:
@@ -317,16 +337,28 @@ class GRUEstimatorMixin:
     def _initialize(self, X, y=None):
         # scikeras's public ``initialize`` builds without fitting; route it here.
         X, y = self._validate_data(X, y, reset=True)
-        self._initialize_model(X, y)
-        self._initialize_callbacks()
+        program = self._program(self._initialize_model(X, y))
+        self._network_state = NetworkState(
+            self._initial_variables(program, seed_from(self.random_state) or 0)
+        )
+        self._refresh_model()
         return X, y
 
-    def _initialize_model(self, X, y) -> None:
+    def _initialize_model(self, X, y) -> dict:
+        """Fit the target encoder and the input statistics; fix the architecture.
+
+        Returns the compile arguments (loss, optimizer) it was fixed with.
+        """
         self.target_encoder_ = self.target_encoder.fit(y)
         vars(self).update(getattr(self.target_encoder_, "get_metadata", dict)())
         self._set_input_statistics(X)
-        self.model_ = self._build_keras_model()
-        self.model_.compile(**self._get_compile_kwargs())
+        compiled = self._get_compile_kwargs()
+        self._architecture = (
+            tuple(sorted(self._network_params().items(), key=lambda item: item[0])),
+            _describe(compiled["loss"]),
+            _describe(compiled["optimizer"], drop=("learning_rate", "name")),
+        )
+        return compiled
 
     def _set_input_statistics(self, X: np.ndarray) -> None:
         if self.embedding_dim is not None:
@@ -344,34 +376,31 @@ class GRUEstimatorMixin:
         self.input_mean_ = steps.mean(axis=0, dtype=np.float64)
         self.input_variance_ = steps.var(axis=0, dtype=np.float64)
 
-    def _build_keras_model(self) -> keras.Model:
-        n_outputs, activation = self._output_layer()
-        model_params = self._routed("model")
-        params = {
-            "units": self.units,
-            "bidirectional": self.bidirectional,
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
-            "dense_units": tuple(self.dense_units),
-            "mask_value": self.mask_value if self.masked_ else None,
-            "embedding_dim": self.embedding_dim,
-            "seed": seed_from(self.random_state),
-            **model_params,
-        }
-        if self.embedding_dim is not None:
-            params["vocabulary_size"] = self.vocabulary_size_
-        elif self.normalize:
-            params["input_mean"] = self.input_mean_
-            params["input_variance"] = self.input_variance_
-        return build_gru_network(
-            input_shape=self.input_shape_,
-            n_outputs=n_outputs,
-            output_activation=activation,
-            **params,
-        )
+    def _program(self, compiled: dict | None = None) -> Program:
+        """The cached program of this estimator's architecture."""
+
+        def make() -> Program:
+            nonlocal compiled
+            compiled = compiled or self._get_compile_kwargs()
+            optimizer = compiled["optimizer"]
+            optimizer = type(optimizer).from_config(optimizer.get_config())
+            params = self._network_params()
+            return Program(lambda: build_gru_network(**params, seed=0), compiled["loss"], optimizer)
+
+        return program_for(_hashable(self._architecture), make)
+
+    def _initial_variables(self, program: Program, seed: int) -> list[np.ndarray]:
+        values = program.initial_variables(seed)
+        if self.embedding_dim is None and self.normalize:
+            variables = program.model.get_layer("standardize").variables
+            position = {id(v): i for i, v in enumerate(program.model.variables)}
+            mean, variance = variables
+            values[position[id(mean)]] = self.input_mean_.astype(np.float32)
+            values[position[id(variance)]] = self.input_variance_.astype(np.float32)
+        return values
 
     def _get_compile_kwargs(self) -> dict:
-        kwargs = super()._get_compile_kwargs()
+        kwargs = BaseWrapper._get_compile_kwargs(self)
         if kwargs["loss"] is None:
             kwargs["loss"] = self._default_loss()
         if not isinstance(self.optimizer, keras.optimizers.Optimizer) and (
@@ -379,6 +408,108 @@ class GRUEstimatorMixin:
         ):
             kwargs["optimizer"].learning_rate = self.learning_rate
         return kwargs
+
+    def _learning_rate(self) -> float:
+        optimizer = self._get_compile_kwargs()["optimizer"]
+        return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+
+    def _user_callbacks(self) -> list:
+        self._initialize_callbacks()  # scikeras's routing of callbacks__
+        return list(self._fit_callbacks)
+
+    def _metric_logs(self, data, validation):
+        """Epoch-end values of the ``metrics`` on the training (and validation) data."""
+        metrics = [keras.metrics.get(metric) for metric in self.metrics]
+
+        def logs(program: Program, has_validation: bool) -> dict:
+            parts = {"": data, "val_": validation} if has_validation else {"": data}
+            values = {}
+            for prefix, (x, y, w) in parts.items():
+                predicted = program.model(x, training=False)
+                for metric in metrics:
+                    metric.reset_state()
+                    metric.update_state(y, predicted, sample_weight=w)
+                    values[prefix + metric.name] = float(metric.result())
+            return values
+
+        return logs
+
+    def _routed(self, destination: str) -> dict:
+        prefix = destination + "__"
+        return {
+            key[len(prefix) :]: value
+            for key, value in self.get_params(deep=False).items()
+            if key.startswith(prefix)
+        }
+
+    def _network_params(self) -> dict:
+        n_outputs, activation = self._output_layer()
+        params = {
+            "input_shape": tuple(self.input_shape_),
+            "n_outputs": n_outputs,
+            "output_activation": activation,
+            "units": self.units,
+            "bidirectional": self.bidirectional,
+            "dropout": self.dropout,
+            "recurrent_dropout": self.recurrent_dropout,
+            "dense_units": tuple(self.dense_units),
+            "conv_filters": tuple(self.conv_filters),
+            "conv_kernel_size": (
+                self.conv_kernel_size
+                if isinstance(self.conv_kernel_size, Integral)
+                else tuple(self.conv_kernel_size)
+            ),
+            "conv_pool_size": self.conv_pool_size,
+            "conv_layout": self.conv_layout,
+            "mask_value": self.mask_value if self.masked_ else None,
+            "embedding_dim": self.embedding_dim,
+            "normalize": self.embedding_dim is None and self.normalize,
+            **self._routed("model"),
+        }
+        if self.embedding_dim is not None:
+            params["vocabulary_size"] = self.vocabulary_size_
+        return params
+
+    @property
+    def model_(self) -> keras.Model:
+        """The fitted network as a ``keras.Model``, built on first access."""
+        if "_network_state" not in vars(self):
+            raise AttributeError(f"This {type(self).__name__} has no model_: it is not fitted.")
+        if vars(self).get("_model") is None:
+            compiled = self._get_compile_kwargs()
+            model = build_gru_network(**self._network_params(), seed=0)
+            model.compile(**{**compiled, "metrics": None})
+            model.optimizer.build(model.trainable_variables)
+            self._model = model
+            self._refresh_model(force=True)
+        return self._model
+
+    def _refresh_model(self, force: bool = False) -> None:
+        """Copy the fitted weights into ``model_`` once it has been built."""
+        model = vars(self).get("_model")
+        if model is None:
+            return
+        state = self._network_state
+        if not force and len(model.variables) != len(state.variables):
+            self._model = None  # another architecture: rebuilt on next access
+            return
+        for variable, value in zip(model.variables, state.variables, strict=True):
+            variable.assign(value)
+        if state.optimizer_variables is not None:
+            pairs = zip(model.optimizer.variables, state.optimizer_variables, strict=False)
+            for variable, value in pairs:
+                variable.assign(value)
+            model.optimizer.learning_rate.assign(state.learning_rate)
+        elif hasattr(model.optimizer, "learning_rate"):
+            model.optimizer.learning_rate.assign(self._learning_rate())
+
+    def __getstate__(self) -> dict:
+        state = dict(vars(self))
+        state.pop("_model", None)  # rebuilt from the weights on first access
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        vars(self).update(state)
 
     # -- data ---------------------------------------------------------------------
 
@@ -463,15 +594,6 @@ class GRUEstimatorMixin:
 
     # -- prediction -----------------------------------------------------------------
 
-    def _compiled_predict(self):
-        """The model's compiled predict function, built on first use.
-
-        ``model.predict`` costs about 50 ms per call in set-up alone, and scikeras
-        uses it for every ``predict``; see ``compiled_predict_function``.
-        """
-        dtype = tf.int32 if self.embedding_dim is not None else tf.float32
-        return compiled_predict_function(self.model_, self.input_shape_, dtype)
-
     def _is_clean_float_array(self, X) -> bool:
         """True for input that full validation would pass unchanged (the hot path)."""
         return (
@@ -491,9 +613,9 @@ class GRUEstimatorMixin:
             X, _ = self._validate_data(X, reset=False)
         X = self._network_input(X)
         self._check_padding(X)
-        function = self._compiled_predict()
+        program, state = self._program(), self._network_state
         outputs = [
-            function(tf.constant(X[start : start + _PREDICT_CHUNK])).numpy()
+            program.infer(state, X[start : start + _PREDICT_CHUNK])
             for start in range(0, len(X), _PREDICT_CHUNK)
         ]
         return np.concatenate(outputs).astype(np.float64)

@@ -16,6 +16,54 @@ import numpy as np
 PAD_VALUE = float(np.finfo(np.float32).min)
 
 
+@keras.saving.register_keras_serializable(package="sk_gru")
+class Standardize(keras.layers.Layer):
+    """Per-feature ``(x - mean) / sqrt(variance)`` with the statistics as variables.
+
+    ``keras.layers.Normalization`` bakes statistics given to its constructor into the
+    graph as constants, so every network with other statistics would need a new
+    trace; here they are non-trainable variables, assigned like any other weight.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.mean_initializer = keras.initializers.Zeros()
+        self.variance_initializer = keras.initializers.Ones()
+
+    def build(self, input_shape):
+        shape = (input_shape[-1],)
+        self.mean = self.add_weight(
+            shape=shape, initializer=self.mean_initializer, trainable=False, name="mean"
+        )
+        self.variance = self.add_weight(
+            shape=shape, initializer=self.variance_initializer, trainable=False, name="variance"
+        )
+
+    def call(self, inputs):
+        scale = keras.ops.maximum(keras.ops.sqrt(self.variance), keras.backend.epsilon())
+        return (inputs - self.mean) / scale
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+@keras.saving.register_keras_serializable(package="sk_gru")
+class ZeroPadded(keras.layers.Layer):
+    """Set masked (padded) steps to zero and drop the mask, for layers without masking."""
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return inputs
+        return keras.ops.where(keras.ops.expand_dims(mask, -1), inputs, 0.0)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
 def build_gru_network(
     *,
     input_shape: tuple[int, ...],
@@ -26,9 +74,12 @@ def build_gru_network(
     dropout: float = 0.0,
     recurrent_dropout: float = 0.0,
     dense_units: Sequence[int] = (),
+    conv_filters: Sequence[int] = (),
+    conv_kernel_size: int | Sequence[int] = 8,
+    conv_pool_size: int = 1,
+    conv_layout: str = "serial",
     mask_value: float | None = None,
-    input_mean: np.ndarray | None = None,
-    input_variance: np.ndarray | None = None,
+    normalize: bool = False,
     vocabulary_size: int | None = None,
     embedding_dim: int | None = None,
     unroll: bool = False,
@@ -37,8 +88,11 @@ def build_gru_network(
     """Return an uncompiled GRU network.
 
     The layers are, in order: token embedding (``embedding_dim``) or masking of
-    padded steps (``mask_value``), per-feature standardisation (``input_mean`` and
-    ``input_variance``), the GRU stack, dense layers and the output head.
+    padded steps (``mask_value``), per-feature standardisation (``normalize``),
+    optional convolution blocks (``conv_filters``), the GRU stack, dense layers and
+    the output head. Every parameter the training
+    changes or sets is a variable of the model (the standardisation's statistics
+    too), so one traced program serves every network of the same architecture.
 
     Parameters
     ----------
@@ -58,10 +112,24 @@ def build_gru_network(
         Dropout of the GRU inputs and of its recurrent state.
     dense_units : sequence of int, default=()
         Widths of ReLU dense layers between the GRU stack and the output.
+    conv_filters : sequence of int, default=()
+        Widths of Conv1D-BatchNorm-ReLU blocks. With ``conv_layout="serial"`` they
+        sit before the GRU stack and each is followed by max pooling over
+        ``conv_pool_size`` steps, so the GRU reads a sequence that many times
+        shorter. With ``"parallel"`` they form a branch beside the GRU stack,
+        averaged over time and concatenated with the GRU's output, as in GRU-FCN
+        (Elsayed, Maida and Bayoumi 2018). Padded steps enter them as zeros.
+    conv_kernel_size : int or sequence of int, default=8
+        Kernel size of every block, or of each block in turn.
+    conv_pool_size : int, default=1
+        Max-pooling size after each block of the serial layout.
+    conv_layout : {"serial", "parallel"}, default="serial"
+        Where the convolution blocks go.
     mask_value : float or None, default=None
         Timesteps whose features all equal this value are skipped.
-    input_mean, input_variance : ndarray of shape (n_features,) or None
-        Statistics for standardising each feature; None skips standardisation.
+    normalize : bool, default=False
+        Standardise each feature with a :class:`Standardize` layer, whose
+        statistics are variables set after building (see ``set_statistics``).
     vocabulary_size : int or None, default=None
         Number of token ids, 0 (padding) included; needed with ``embedding_dim``.
     embedding_dim : int or None, default=None
@@ -105,7 +173,7 @@ def build_gru_network(
             seed=next_seed(),
         )
 
-    inputs = keras.Input(shape=input_shape)
+    inputs = keras.Input(shape=input_shape, dtype="int32" if embedding_dim is not None else None)
     if embedding_dim is not None:
         hidden = keras.layers.Embedding(
             vocabulary_size,
@@ -117,10 +185,41 @@ def build_gru_network(
         hidden = inputs
         if mask_value is not None:
             hidden = keras.layers.Masking(mask_value=mask_value)(hidden)
-        if input_mean is not None:
-            hidden = keras.layers.Normalization(axis=-1, mean=input_mean, variance=input_variance)(
-                hidden
-            )
+        if normalize:
+            hidden = Standardize(name="standardize")(hidden)
+
+    conv_filters = tuple(int(width) for width in conv_filters)
+    kernels = (
+        (int(conv_kernel_size),) * len(conv_filters)
+        if np.isscalar(conv_kernel_size)
+        else tuple(int(k) for k in conv_kernel_size)
+    )
+    if len(kernels) != len(conv_filters):
+        raise ValueError(
+            f"conv_kernel_size gives {len(kernels)} kernel sizes for "
+            f"{len(conv_filters)} convolution blocks (conv_filters)."
+        )
+
+    def conv_blocks(tensor, pool: int):
+        tensor = ZeroPadded()(tensor)
+        for width, kernel in zip(conv_filters, kernels, strict=True):
+            tensor = keras.layers.Conv1D(
+                width,
+                kernel,
+                padding="same",
+                kernel_initializer=keras.initializers.GlorotUniform(next_seed()),
+            )(tensor)
+            tensor = keras.layers.BatchNormalization()(tensor)
+            tensor = keras.layers.Activation("relu")(tensor)
+            if pool > 1:
+                tensor = keras.layers.MaxPooling1D(pool, padding="same")(tensor)
+        return tensor
+
+    branch = None
+    if conv_filters and conv_layout == "parallel":
+        branch = keras.layers.GlobalAveragePooling1D()(conv_blocks(hidden, 1))
+    elif conv_filters:
+        hidden = conv_blocks(hidden, conv_pool_size)
 
     layer_units = (units,) if np.isscalar(units) else tuple(units)
     for i, width in enumerate(layer_units):
@@ -136,6 +235,8 @@ def build_gru_network(
         initializer = keras.initializers.GlorotUniform(next_seed())
         return keras.layers.Dense(width, activation=activation, kernel_initializer=initializer)
 
+    if branch is not None:
+        hidden = keras.layers.Concatenate()([hidden, branch])
     for width in dense_units:
         hidden = dense(int(width), "relu")(hidden)
     outputs = dense(n_outputs, output_activation)(hidden)

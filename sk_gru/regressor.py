@@ -58,6 +58,18 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         Read each sequence in both directions (``keras.layers.Bidirectional``).
     dense_units : tuple of int, default=()
         Widths of ReLU dense layers between the GRU stack and the output layer.
+    conv_filters : tuple of int, default=()
+        Widths of Conv1D-BatchNorm-ReLU blocks for long sequences. With
+        ``conv_layout="serial"`` they come before the GRU and each is followed by
+        max pooling over ``conv_pool_size`` steps, so the GRU reads a shorter
+        sequence; with ``"parallel"`` they form a branch beside the GRU, averaged
+        over time and joined to its output (GRU-FCN, Elsayed et al. 2018).
+    conv_kernel_size : int or tuple of int, default=8
+        Kernel size of every convolution block, or of each in turn.
+    conv_pool_size : int, default=1
+        Max-pooling size after each block of the serial layout.
+    conv_layout : {"serial", "parallel"}, default="serial"
+        Where the convolution blocks go.
     dropout : float, default=0.0
         Fraction of the GRU inputs dropped during training.
     recurrent_dropout : float, default=0.0
@@ -165,6 +177,10 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         *,
         bidirectional: bool = False,
         dense_units: Sequence[int] = (),
+        conv_filters: Sequence[int] | str = (),
+        conv_kernel_size: int | Sequence[int] = 8,
+        conv_pool_size: int = 1,
+        conv_layout: str = "serial",
         dropout: float = 0.0,
         recurrent_dropout: float = 0.0,
         mask_value: float | None = PAD_VALUE,
@@ -175,12 +191,13 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         learning_rate: float = 3e-3,
         loss=None,
         metrics=None,
-        epochs: int = 200,
+        epochs: int | str = "auto",
         batch_size: int = 32,
         shuffle: bool = True,
-        early_stopping: bool = True,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
         patience: int = 10,
+        tol: float = 1e-4,
         learning_rate_schedule: str = "adaptive",
         callbacks=None,
         random_state=None,
@@ -191,6 +208,10 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         self.units = units
         self.bidirectional = bidirectional
         self.dense_units = dense_units
+        self.conv_filters = conv_filters
+        self.conv_kernel_size = conv_kernel_size
+        self.conv_pool_size = conv_pool_size
+        self.conv_layout = conv_layout
         self.dropout = dropout
         self.recurrent_dropout = recurrent_dropout
         self.mask_value = mask_value
@@ -207,6 +228,7 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.patience = patience
+        self.tol = tol
         self.learning_rate_schedule = learning_rate_schedule
         self.callbacks = callbacks
         self.random_state = random_state

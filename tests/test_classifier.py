@@ -167,7 +167,9 @@ def test_stacked_and_bidirectional_layers_are_built(sum_data):
 
 def test_early_stopping_stops_and_keeps_best_validation_loss(sum_data):
     X, y = sum_data
-    clf = GRUClassifier(units=8, epochs=60, patience=2, learning_rate=0.05, random_state=0)
+    clf = GRUClassifier(
+        units=8, epochs=60, early_stopping=True, patience=2, learning_rate=0.05, random_state=0
+    )
     clf.fit(X, y)
     assert clf.n_iter_ < 60
     assert "val_loss" in clf.history_
@@ -180,6 +182,7 @@ def test_adaptive_schedule_lowers_the_learning_rate_when_validation_stalls(sum_d
     clf = GRUClassifier(
         units=8,
         epochs=60,
+        early_stopping=True,
         patience=4,
         learning_rate=0.05,
         learning_rate_schedule=schedule,
@@ -207,7 +210,9 @@ def test_warm_start_continues_from_fitted_weights(sum_data):
     clf.fit(X, y)
     assert clf.model_ is model
     assert len(clf.history_["loss"]) == 2 * FAST["epochs"]
-    assert min(clf.history_["loss"][FAST["epochs"] :]) <= first_loss
+    # The second fit starts where the first ended, far below a fresh network's loss.
+    assert clf.history_["loss"][FAST["epochs"]] < 0.8 * clf.history_["loss"][0]
+    assert clf.history_["loss"][FAST["epochs"]] < 1.5 * first_loss
 
 
 def test_partial_fit_trains_one_epoch_at_a_time_with_given_classes(sum_data):
