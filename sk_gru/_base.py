@@ -35,6 +35,16 @@ __all__ = [
 # ``_policy.MIN_STEPS`` gradient steps.
 AUTO_EPOCHS = 200
 
+# conv_filters="auto": sequences longer than this many steps get two convolution
+# blocks with pooling in front of the GRU. On Coffee (286 steps, 28 series) that
+# took test accuracy from 0.54 to 1.00 and the fit from 7.6 s (stopped at chance) to
+# 11 s; on OSULeaf (427 steps) from 0.46 in 221 s to 0.77 in 30 s (benchmarks/).
+_AUTO_CONV_STEPS = 64
+_AUTO_CONV_FILTERS = (64, 64)
+
+# Longest sequence whose recurrence inference unrolls into a flat graph.
+_MAX_UNROLLED_STEPS = 64
+
 # Rows per call of the compiled predict function; bounds memory on huge inputs.
 _PREDICT_CHUNK = 16_384
 
@@ -78,7 +88,7 @@ class GRUEstimatorMixin:
         "units": [Interval(Integral, 1, None, closed="left"), tuple, list],
         "bidirectional": ["boolean"],
         "dense_units": [tuple, list],
-        "conv_filters": [tuple, list],
+        "conv_filters": [tuple, list, StrOptions({"auto"})],
         "conv_kernel_size": [Interval(Integral, 1, None, closed="left"), tuple, list],
         "conv_pool_size": [Interval(Integral, 1, None, closed="left")],
         "conv_layout": [StrOptions({"serial", "parallel"})],
@@ -104,7 +114,9 @@ class GRUEstimatorMixin:
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
     }
-    _routing_prefixes = BaseWrapper._routing_prefixes | {"callbacks"}
+    # Where routed parameters go: the network builder, scikeras's optimizer and loss
+    # construction, and the callbacks. (sk_gru runs no keras.Model.fit or predict.)
+    _routing_prefixes = {"model", "optimizer", "loss", "callbacks"}
 
     # -- scikit-learn protocol -------------------------------------------------
 
@@ -141,7 +153,7 @@ class GRUEstimatorMixin:
 
     # -- fitting ----------------------------------------------------------------
 
-    def fit(self, X, y, sample_weight=None, **kwargs):
+    def fit(self, X, y, sample_weight=None):
         """Fit the network to sequences ``X`` and targets ``y``.
 
         Parameters
@@ -153,8 +165,6 @@ class GRUEstimatorMixin:
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights.
-        **kwargs : dict
-            Extra arguments for ``keras.Model.fit``.
 
         Returns
         -------
@@ -168,11 +178,10 @@ class GRUEstimatorMixin:
             warm_start=self.warm_start,
             epochs=self.epochs,
             initial_epoch=0,
-            **kwargs,
         )
         return self
 
-    def partial_fit(self, X, y, sample_weight=None, **kwargs):
+    def partial_fit(self, X, y, sample_weight=None):
         """Train for one more epoch, keeping the weights (no early stopping).
 
         Parameters
@@ -184,8 +193,6 @@ class GRUEstimatorMixin:
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights.
-        **kwargs : dict
-            Extra arguments for ``keras.Model.fit``.
 
         Returns
         -------
@@ -200,7 +207,6 @@ class GRUEstimatorMixin:
             epochs=1,
             initial_epoch=self.current_epoch,
             _partial=True,
-            **kwargs,
         )
         return self
 
@@ -213,16 +219,13 @@ class GRUEstimatorMixin:
         epochs: int,
         initial_epoch: int,
         _partial: bool = False,
-        **kwargs,
     ) -> None:
         self._validate_params()
         self._check_routed_params()
         self._check_layer_sizes()
         saved_state = dict(vars(self))
         try:
-            self._fit_unguarded(
-                X, y, sample_weight, warm_start, epochs, initial_epoch, _partial, kwargs
-            )
+            self._fit_unguarded(X, y, sample_weight, warm_start, epochs, initial_epoch, _partial)
         except BaseException:
             # An interrupted or failed fit leaves the estimator as it was before: its
             # weights live in a NetworkState that a fit replaces, never changes.
@@ -233,6 +236,8 @@ class GRUEstimatorMixin:
     def _check_layer_sizes(self) -> None:
         for name in ("units", "dense_units", "conv_filters"):
             value = getattr(self, name)
+            if value == "auto":
+                continue
             sizes = (value,) if isinstance(value, Integral) else value
             if (name == "units" and len(sizes) == 0) or not all(
                 isinstance(size, Integral) and size >= 1 for size in sizes
@@ -244,7 +249,8 @@ class GRUEstimatorMixin:
                 )
         kernels = self.conv_kernel_size
         if not isinstance(kernels, Integral) and (
-            len(kernels) != len(self.conv_filters)
+            self.conv_filters == "auto"
+            or len(kernels) != len(self.conv_filters)
             or not all(isinstance(k, Integral) and k >= 1 for k in kernels)
         ):
             raise ValueError(
@@ -254,27 +260,17 @@ class GRUEstimatorMixin:
             )
 
     def _fit_unguarded(
-        self, X, y, sample_weight, warm_start, epochs, initial_epoch, partial, kwargs
+        self, X, y, sample_weight, warm_start, epochs, initial_epoch, partial
     ) -> None:
         reinitialize = not (warm_start and self.__sklearn_is_fitted__())
         if y is None:  # scikit-learn's message for a missing target
             validate_data(self, X, y)
         X, y = self._validate_data(X, y, reset=reinitialize)
         sample_weight = self._fit_sample_weight(X, y, sample_weight)
-        if kwargs:
-            raise TypeError(
-                f"{type(self).__name__}.fit got unexpected keyword arguments "
-                f"{sorted(kwargs)}; training options are estimator parameters."
-            )
         seed = seed_from(self.random_state)
         if seed is None:
             seed = int(np.random.default_rng().integers(np.iinfo(np.int32).max))
-        learning_rate = None
-        if reinitialize:
-            compiled = self._initialize_model(X, y)
-            learning_rate = float(keras.ops.convert_to_numpy(compiled["optimizer"].learning_rate))
-        else:
-            compiled = None
+        compiled = self._initialize_model(X, y) if reinitialize else None
         program = self._program(compiled)
         x = self._network_input(X)
         targets = np.asarray(self.target_encoder_.transform(y))
@@ -288,6 +284,9 @@ class GRUEstimatorMixin:
             state = NetworkState(self._initial_variables(program, seed))
         else:
             state = self._network_state
+        learning_rate = None  # a state without optimizer moments starts at the set rate
+        if state.optimizer_variables is None:
+            learning_rate = self._learning_rate(compiled)
         policy = training_policy(
             n_samples=len(x),
             batch_size=self.batch_size,
@@ -353,10 +352,12 @@ class GRUEstimatorMixin:
         vars(self).update(getattr(self.target_encoder_, "get_metadata", dict)())
         self._set_input_statistics(X)
         compiled = self._get_compile_kwargs()
-        self._architecture = (
-            tuple(sorted(self._network_params().items(), key=lambda item: item[0])),
-            _describe(compiled["loss"]),
-            _describe(compiled["optimizer"], drop=("learning_rate", "name")),
+        self._architecture = _hashable(
+            (
+                self._network_params(),
+                _describe(compiled["loss"]),
+                _describe(compiled["optimizer"], drop=("learning_rate", "name")),
+            )
         )
         return compiled
 
@@ -385,9 +386,14 @@ class GRUEstimatorMixin:
             optimizer = compiled["optimizer"]
             optimizer = type(optimizer).from_config(optimizer.get_config())
             params = self._network_params()
-            return Program(lambda: build_gru_network(**params, seed=0), compiled["loss"], optimizer)
+            return Program(
+                lambda unroll=False: build_gru_network(**params, unroll=unroll, seed=0),
+                compiled["loss"],
+                optimizer,
+                unroll_inference=self.input_shape_[0] <= _MAX_UNROLLED_STEPS,
+            )
 
-        return program_for(_hashable(self._architecture), make)
+        return program_for(self._architecture, make)
 
     def _initial_variables(self, program: Program, seed: int) -> list[np.ndarray]:
         values = program.initial_variables(seed)
@@ -409,8 +415,8 @@ class GRUEstimatorMixin:
             kwargs["optimizer"].learning_rate = self.learning_rate
         return kwargs
 
-    def _learning_rate(self) -> float:
-        optimizer = self._get_compile_kwargs()["optimizer"]
+    def _learning_rate(self, compiled: dict | None = None) -> float:
+        optimizer = (compiled or self._get_compile_kwargs())["optimizer"]
         return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
 
     def _user_callbacks(self) -> list:
@@ -442,6 +448,13 @@ class GRUEstimatorMixin:
             if key.startswith(prefix)
         }
 
+    def _conv_filters(self) -> tuple[int, ...]:
+        """The convolution blocks; "auto" adds two for sequences over 64 steps."""
+        if self.conv_filters != "auto":
+            return tuple(self.conv_filters)
+        long = self.embedding_dim is None and self.input_shape_[0] > _AUTO_CONV_STEPS
+        return _AUTO_CONV_FILTERS if long else ()
+
     def _network_params(self) -> dict:
         n_outputs, activation = self._output_layer()
         params = {
@@ -453,7 +466,7 @@ class GRUEstimatorMixin:
             "dropout": self.dropout,
             "recurrent_dropout": self.recurrent_dropout,
             "dense_units": tuple(self.dense_units),
-            "conv_filters": tuple(self.conv_filters),
+            "conv_filters": self._conv_filters(),
             "conv_kernel_size": (
                 self.conv_kernel_size
                 if isinstance(self.conv_kernel_size, Integral)
@@ -607,7 +620,7 @@ class GRUEstimatorMixin:
             and np.isfinite(X).all()
         )
 
-    def _predict_raw(self, X, **kwargs) -> np.ndarray:
+    def _predict_raw(self, X) -> np.ndarray:
         check_is_fitted(self)
         if not self._is_clean_float_array(X):
             X, _ = self._validate_data(X, reset=False)

@@ -209,7 +209,9 @@ def build_gru_network(
                 padding="same",
                 kernel_initializer=keras.initializers.GlorotUniform(next_seed()),
             )(tensor)
-            tensor = keras.layers.BatchNormalization()(tensor)
+            # Momentum 0.9, not 0.99: small data sets make a few hundred steps in all,
+            # and statistics still near their initial values wreck inference.
+            tensor = keras.layers.BatchNormalization(momentum=0.9)(tensor)
             tensor = keras.layers.Activation("relu")(tensor)
             if pool > 1:
                 tensor = keras.layers.MaxPooling1D(pool, padding="same")(tensor)

@@ -13,8 +13,9 @@ policy"):
 - Without a validation split, training stops when the training loss has not
   improved by ``tol`` for ``patience`` epochs, as ``MLPClassifier`` does with
   ``tol`` and ``n_iter_no_change``; the last weights are kept.
-- Without a validation split, a plateau only stops training once learning has
-  started (the loss fell below ``STARTED`` times its first value): on long series
+- Without a validation split, patience is never fewer than ``MIN_PATIENCE_STEPS``
+  gradient steps (ten epochs of one step are noise), and a plateau only stops
+  training once learning has started (the loss fell below ``STARTED`` times its first value): on long series
   the loss sits at its initial value for hundreds of steps before it falls.
 - ``epochs="auto"`` is never fewer than ``MIN_STEPS`` gradient steps: a data set
   of 30 series makes one step per epoch, and 200 such steps do not train a GRU.
@@ -34,6 +35,7 @@ import numpy as np
 
 MIN_VALIDATION = 50
 MIN_STEPS = 2000
+MIN_PATIENCE_STEPS = 100
 FACTOR = 0.3
 STARTED = 0.9
 # The rate never falls below this fraction of where it started.
@@ -77,6 +79,8 @@ def training_policy(
     steps = -(-(n_samples - n_validation) // batch_size)
     if budget:
         epochs = max(epochs, -(-MIN_STEPS // steps))
+    if not n_validation:  # a training-loss plateau needs more than a few noisy steps
+        patience = max(patience, -(-MIN_PATIENCE_STEPS // steps))
     plateau = Plateau(
         monitor="val_loss" if n_validation else "loss",
         patience=patience,

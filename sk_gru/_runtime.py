@@ -88,5 +88,3 @@ def seed_from(random_state) -> int | None:
     state = np.random.RandomState()
     state.set_state(random_state.get_state())
     return int(state.randint(np.iinfo(np.int32).max))
-
-

@@ -22,8 +22,9 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
     The network is: optional masking of padded timesteps, per-feature
     standardisation learnt from the training data, one or more GRU layers,
     optional dense layers, and a sigmoid (binary) or softmax (multiclass) output.
-    Training uses Adam with early stopping on a held-out validation fraction, and
-    ``predict`` runs a compiled TensorFlow function.
+    Training uses Adam and the training policy described under ``early_stopping``;
+    networks of the same architecture share one compiled TensorFlow program, so
+    a grid search traces each architecture once.
 
     Parameters
     ----------
@@ -34,16 +35,19 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         Read each sequence in both directions (``keras.layers.Bidirectional``).
     dense_units : tuple of int, default=()
         Widths of ReLU dense layers between the GRU stack and the output layer.
-    conv_filters : tuple of int, default=()
-        Widths of Conv1D-BatchNorm-ReLU blocks for long sequences. With
+    conv_filters : tuple of int or "auto", default="auto"
+        Widths of Conv1D-BatchNorm-ReLU blocks for long sequences. "auto" is
+        ``(64, 64)`` for sequences of more than 64 steps and ``()`` (none) for
+        shorter ones and for token ids. With
         ``conv_layout="serial"`` they come before the GRU and each is followed by
         max pooling over ``conv_pool_size`` steps, so the GRU reads a shorter
         sequence; with ``"parallel"`` they form a branch beside the GRU, averaged
         over time and joined to its output (GRU-FCN, Elsayed et al. 2018).
     conv_kernel_size : int or tuple of int, default=8
         Kernel size of every convolution block, or of each in turn.
-    conv_pool_size : int, default=1
-        Max-pooling size after each block of the serial layout.
+    conv_pool_size : int, default=4
+        Max-pooling size after each block of the serial layout: two blocks read
+        a sequence 16 times shorter into the GRU.
     conv_layout : {"serial", "parallel"}, default="serial"
         Where the convolution blocks go.
     dropout : float, default=0.0
@@ -73,30 +77,42 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         categorical cross-entropy for more.
     metrics : list or None, default=None
         Keras metrics reported in ``history_``.
-    epochs : int, default=200
-        Maximum number of passes over the training data.
+    epochs : int or "auto", default="auto"
+        Most passes over the training data. "auto" is 200, raised for small data
+        sets so that training makes at least 2000 gradient steps (30 samples make
+        one step per epoch).
     batch_size : int, default=32
         Number of samples per gradient update.
     shuffle : bool, default=True
         Shuffle the training data before each epoch.
-    early_stopping : bool, default=True
-        Hold out ``validation_fraction`` of the training data (stratified), stop
-        when its loss has not improved for ``patience`` epochs, and restore the
-        weights of the best epoch.
+    early_stopping : bool or "auto", default="auto"
+        True holds out ``validation_fraction`` of the training data (stratified), stops
+        when its loss has not improved by ``tol`` for ``patience`` epochs, and
+        restores the weights of the best epoch. "auto" does so only when the
+        held-out part has at least 50 samples; on smaller data a handful of
+        validation samples would decide, so training stops instead when the
+        training loss has not improved by ``tol`` for ``patience`` epochs, once it
+        has fallen below 0.9 times its first value, and keeps the last weights
+        (as ``MLPClassifier`` does). False trains for exactly ``epochs`` epochs.
     validation_fraction : float, default=0.1
         Fraction of the training data held out for early stopping.
     patience : int, default=10
-        Epochs without improvement of the validation loss before stopping.
+        Epochs without improvement of the monitored loss before stopping. On the
+        training loss, never fewer epochs than make 100 gradient steps.
+    tol : float, default=1e-4
+        Smallest decrease of the monitored loss that counts as an improvement.
     learning_rate_schedule : {"adaptive", "constant"}, default="adaptive"
-        With early stopping, "adaptive" multiplies the learning rate by 0.3 each
-        time the validation loss has not improved for ``patience // 2`` epochs
-        (as ``MLPClassifier(learning_rate="adaptive")`` divides it by 5), so
-        training settles into the minimum it found. "constant" keeps it fixed.
+        "adaptive" multiplies the learning rate by 0.3 each time the monitored
+        loss has not improved for ``patience // 2`` epochs, once learning has
+        started (as ``MLPClassifier(learning_rate="adaptive")`` divides it by 5),
+        never below 1/1000 of its initial value. "constant" keeps it fixed.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, ``{label: weight}``, multiplied into
         ``sample_weight``.
     callbacks : list of keras callbacks or None, default=None
-        Extra Keras callbacks for training.
+        Extra Keras callbacks for training. Their epoch and train hooks run with
+        the same logs as in ``keras.Model.fit``; batch hooks do not run, since
+        each epoch runs as one compiled TensorFlow call.
     random_state : int, RandomState instance or None, default=None
         Seed for weight initialisation, shuffling, dropout and the validation
         split. An int gives identical fits; global random state is restored.
@@ -106,8 +122,8 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
     warm_start : bool, default=False
         Continue training the fitted network on the next call to ``fit``.
     **kwargs : dict
-        Routed parameters, such as ``model__<name>``, ``optimizer__<name>``,
-        ``fit__<name>`` or ``callbacks__<name>``.
+        Routed parameters, such as ``model__<name>``, ``optimizer__<name>`` or
+        ``callbacks__<name>``.
 
     Attributes
     ----------
@@ -160,9 +176,9 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         *,
         bidirectional: bool = False,
         dense_units: Sequence[int] = (),
-        conv_filters: Sequence[int] | str = (),
+        conv_filters: Sequence[int] | str = "auto",
         conv_kernel_size: int | Sequence[int] = 8,
-        conv_pool_size: int = 1,
+        conv_pool_size: int = 4,
         conv_layout: str = "serial",
         dropout: float = 0.0,
         recurrent_dropout: float = 0.0,
@@ -272,7 +288,7 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
     def _default_loss(self) -> str:
         return "binary_crossentropy" if self.n_classes_ == 2 else "sparse_categorical_crossentropy"
 
-    def fit(self, X, y, sample_weight=None, **kwargs) -> GRUClassifier:
+    def fit(self, X, y, sample_weight=None) -> GRUClassifier:
         """Fit the classifier to sequences ``X`` and labels ``y``.
 
         Parameters
@@ -284,8 +300,6 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
             Class labels, of any type.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights.
-        **kwargs : dict
-            Extra arguments for ``keras.Model.fit``.
 
         Returns
         -------
@@ -293,9 +307,9 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
             The fitted classifier.
         """
         self._partial_fit_classes = None
-        return super().fit(X, y, sample_weight=sample_weight, **kwargs)
+        return super().fit(X, y, sample_weight=sample_weight)
 
-    def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs) -> GRUClassifier:
+    def partial_fit(self, X, y, classes=None, sample_weight=None) -> GRUClassifier:
         """Train for one epoch, keeping the current weights.
 
         Parameters
@@ -309,8 +323,6 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
             All the classes; needed on the first call when ``y`` may not hold them.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights.
-        **kwargs : dict
-            Extra arguments for ``keras.Model.fit``.
 
         Returns
         -------
@@ -319,7 +331,7 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         """
         if not self.__sklearn_is_fitted__():
             self._partial_fit_classes = classes
-        return super().partial_fit(X, y, sample_weight=sample_weight, **kwargs)
+        return super().partial_fit(X, y, sample_weight=sample_weight)
 
     def predict_proba(self, X) -> np.ndarray:
         """Probability of each class, columns in ``classes_`` order.

@@ -1,0 +1,79 @@
+"""Network options: the convolution front end, and padded variable-length input."""
+
+import numpy as np
+import pytest
+
+from sk_gru import PAD_VALUE, GRUClassifier
+
+FAST = {"units": 8, "epochs": 2, "early_stopping": False, "random_state": 0}
+
+
+def _kinds(estimator):
+    return [type(layer).__name__ for layer in estimator.model_.layers]
+
+
+@pytest.fixture
+def long_data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 80))
+    return X, (X[:, 40:].mean(axis=1) > 0).astype(int)
+
+
+def test_auto_front_end_shortens_long_sequences_before_the_gru(long_data):
+    X, y = long_data
+    clf = GRUClassifier(**FAST).fit(X, y)
+    assert _kinds(clf).count("Conv1D") == 2
+    gru = next(layer for layer in clf.model_.layers if type(layer).__name__ == "GRU")
+    assert gru.input.shape[1] == 80 // 4 // 4
+
+
+def test_auto_front_end_leaves_short_sequences_alone(sum_data):
+    X, y = sum_data
+    assert "Conv1D" not in _kinds(GRUClassifier(**FAST).fit(X, y))
+
+
+def test_serial_blocks_follow_filters_kernels_and_pooling(long_data):
+    X, y = long_data
+    clf = GRUClassifier(
+        **FAST, conv_filters=(4, 6, 5), conv_kernel_size=(3, 3, 2), conv_pool_size=2
+    ).fit(X, y)
+    convs = [layer for layer in clf.model_.layers if type(layer).__name__ == "Conv1D"]
+    assert [(c.filters, c.kernel_size[0]) for c in convs] == [(4, 3), (6, 3), (5, 2)]
+    assert _kinds(clf).count("MaxPooling1D") == 3
+
+
+def test_parallel_layout_joins_a_convolution_branch_to_the_gru(long_data):
+    X, y = long_data
+    clf = GRUClassifier(**FAST, conv_filters=(4, 4), conv_layout="parallel").fit(X, y)
+    kinds = _kinds(clf)
+    assert {"GlobalAveragePooling1D", "Concatenate", "GRU"} <= set(kinds)
+    assert "MaxPooling1D" not in kinds
+    gru = next(layer for layer in clf.model_.layers if type(layer).__name__ == "GRU")
+    assert gru.input.shape[1] == 80  # the GRU reads the whole sequence
+
+
+def test_no_front_end_when_conv_filters_is_empty(long_data):
+    X, y = long_data
+    assert "Conv1D" not in _kinds(GRUClassifier(**FAST, conv_filters=()).fit(X, y))
+
+
+def test_kernel_sizes_must_match_the_blocks(long_data):
+    X, y = long_data
+    with pytest.raises(ValueError, match="conv_kernel_size"):
+        GRUClassifier(**FAST, conv_filters=(4, 4), conv_kernel_size=(3,)).fit(X, y)
+
+
+@pytest.mark.parametrize("conv_filters", [(), (8, 8)])
+def test_variable_length_series_learn_through_padding_and_masking(conv_filters):
+    # Series of 40 to 80 steps, padded on the left to 80; the class is the sign of
+    # the series' mean, so padding must not count as data.
+    rng = np.random.default_rng(0)
+    n, steps = 80, 80
+    y = np.tile([0, 1], n // 2)
+    X = np.full((n, steps), PAD_VALUE, dtype=np.float32)
+    for i, label in enumerate(y):
+        length = rng.integers(40, steps + 1)
+        X[i, steps - length :] = rng.normal(0.7 if label else -0.7, 1.0, size=length)
+    clf = GRUClassifier(units=8, conv_filters=conv_filters, random_state=0).fit(X[:56], y[:56])
+    assert clf.masked_
+    assert clf.score(X[56:], y[56:]) >= 0.9

@@ -1,0 +1,129 @@
+"""The training policy: validation only when trustworthy, step budgets, a safe schedule."""
+
+import numpy as np
+import pytest
+from sklearn.pipeline import make_pipeline
+
+from sk_gru import GRUClassifier, TextSequencer, next_word_pairs
+from sk_gru._policy import MIN_STEPS, MIN_VALIDATION, Plateau, training_policy
+
+POLICY = {
+    "batch_size": 32,
+    "epochs": 200,
+    "early_stopping": "auto",
+    "validation_fraction": 0.1,
+    "patience": 10,
+    "tol": 1e-4,
+    "learning_rate_schedule": "adaptive",
+}
+
+
+def test_auto_validates_only_on_a_large_enough_split():
+    small = training_policy(n_samples=10 * MIN_VALIDATION - 10, **POLICY)
+    large = training_policy(n_samples=10 * MIN_VALIDATION, **POLICY)
+    assert small.n_validation == 0
+    assert large.n_validation == MIN_VALIDATION
+    assert large.callbacks[0].monitor == "val_loss" and large.callbacks[0].restore_best
+    assert small.callbacks[0].monitor == "loss" and not small.callbacks[0].restore_best
+
+
+def test_explicit_early_stopping_validates_even_small_data():
+    policy = training_policy(n_samples=50, **{**POLICY, "early_stopping": True})
+    assert policy.n_validation == 5
+
+
+def test_no_early_stopping_trains_exactly_the_epochs_given():
+    policy = training_policy(n_samples=50, **{**POLICY, "early_stopping": False})
+    assert (policy.n_validation, policy.epochs, policy.callbacks) == (0, 200, [])
+
+
+def test_auto_epochs_give_tiny_data_enough_gradient_steps():
+    policy = training_policy(n_samples=30, budget=True, **POLICY)  # one step per epoch
+    assert policy.epochs == MIN_STEPS
+    assert training_policy(n_samples=30, **POLICY).epochs == 200  # epochs given: kept
+
+
+def test_training_loss_patience_spans_enough_steps():
+    policy = training_policy(n_samples=30, **POLICY)
+    assert policy.callbacks[0].patience == 100
+
+
+class _Model:
+    """Just what Plateau touches: an optimizer's rate, weights and stop flag."""
+
+    class _Rate:
+        def __init__(self, value):
+            self.value = value
+
+        def assign(self, value):
+            self.value = value
+
+        def __array__(self, dtype=None, copy=None):
+            return np.asarray(self.value, dtype=dtype)
+
+    def __init__(self):
+        self.optimizer = type("Optimizer", (), {})()
+        self.optimizer.learning_rate = self._Rate(0.01)
+        self.stop_training = False
+        self.weights = 0
+
+    def get_weights(self):
+        return self.weights
+
+    def set_weights(self, weights):
+        self.weights = weights
+
+
+def _run(plateau, losses, model=None):
+    model = model or _Model()
+    plateau.set_model(model)
+    plateau.on_train_begin()
+    for epoch, loss in enumerate(losses):
+        model.weights = epoch
+        plateau.on_epoch_end(epoch, {"loss": loss, "val_loss": loss})
+        if model.stop_training:
+            break
+    plateau.on_train_end()
+    return model, epoch
+
+
+def test_schedule_and_stopping_wait_until_learning_has_started():
+    plateau = Plateau("loss", patience=4, tol=1e-4, adapt_learning_rate=True, restore_best=False)
+    model, last = _run(plateau, [0.69] * 30)  # a loss stuck at its first value
+    assert not model.stop_training and last == 29
+    assert float(model.optimizer.learning_rate.value) == pytest.approx(0.01)
+
+
+def test_plateau_after_learning_started_lowers_the_rate_then_stops():
+    plateau = Plateau("loss", patience=4, tol=1e-4, adapt_learning_rate=True, restore_best=False)
+    model, last = _run(plateau, [0.69, 0.5, 0.3] + [0.3] * 10)
+    assert model.stop_training and last == 2 + 4
+    assert float(model.optimizer.learning_rate.value) == pytest.approx(0.01 * 0.3 * 0.3)
+
+
+def test_validation_plateau_restores_the_best_epochs_weights():
+    plateau = Plateau("val_loss", patience=3, tol=0, adapt_learning_rate=False, restore_best=True)
+    model, _ = _run(plateau, [0.7, 0.4, 0.2, 0.3, 0.3, 0.3, 0.3])
+    assert model.weights == 2
+
+
+def test_a_few_dozen_samples_learn_a_separable_task_with_defaults():
+    rng = np.random.default_rng(0)
+    y = np.tile([0, 1], 30)
+    X = rng.normal(size=(60, 30)) + np.where(y == 1, 0.8, -0.8)[:, None]
+    clf = GRUClassifier(random_state=0).fit(X[:36], y[:36])
+    assert clf.score(X[36:], y[36:]) >= 0.9
+
+
+@pytest.mark.slow
+def test_seed_next_word_pipeline_learns_with_only_embedding_dim_set():
+    sentences = ["I like apples.", "I like oranges.", "He likes bananas.", "She likes grapes."]
+    prefixes, words = next_word_pairs(sentences)
+    model = make_pipeline(TextSequencer(), GRUClassifier(embedding_dim=16, random_state=0))
+    model.fit(prefixes, words)
+    assert list(model.predict(["he likes", "she likes", "he", "i"])) == [
+        "bananas",
+        "grapes",
+        "likes",
+        "like",
+    ]

@@ -1,0 +1,95 @@
+"""The training core: one traced program per architecture, each estimator's own weights."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from sk_gru import GRUClassifier, GRURegressor
+
+FAST = {"units": 8, "epochs": 2, "early_stopping": False}
+
+
+def _program(estimator):
+    return estimator._program()
+
+
+def test_second_fit_of_the_same_architecture_traces_nothing(sum_data):
+    X, y = sum_data
+    first = GRUClassifier(**FAST, random_state=0).fit(X, y)
+    first.predict(X)
+    program = _program(first)
+    traces = program._train_epoch.experimental_get_tracing_count()
+    inference = program._infer
+    # Another seed, learning rate, data size and epoch count: all data, no new graph.
+    second = GRUClassifier(**{**FAST, "epochs": 3}, random_state=1, learning_rate=0.01)
+    second.fit(X[:50], y[:50]).predict(X[:7])
+    assert _program(second) is program
+    assert program._train_epoch.experimental_get_tracing_count() == traces
+    assert program._infer is inference
+
+
+def test_another_architecture_gets_its_own_program(sum_data):
+    X, y = sum_data
+    small = GRUClassifier(**FAST, random_state=0).fit(X, y)
+    wide = GRUClassifier(**{**FAST, "units": 9}, random_state=0).fit(X, y)
+    assert _program(small) is not _program(wide)
+
+
+def test_estimators_sharing_a_program_keep_their_own_predictions(sum_data):
+    X, y = sum_data
+    first = GRUClassifier(**FAST, random_state=0).fit(X, y)
+    expected = first.predict_proba(X)
+    second = GRUClassifier(**FAST, random_state=1).fit(X, y)
+    assert _program(first) is _program(second)
+    np.testing.assert_array_equal(first.predict_proba(X), expected)
+    assert not np.allclose(second.predict_proba(X), expected)
+
+
+def test_fits_in_threads_match_serial_fits_and_leave_others_alone(regression_data):
+    X, y = regression_data
+    serial = [GRURegressor(**FAST, random_state=seed).fit(X, y).predict(X) for seed in range(4)]
+    bystander = GRURegressor(**FAST, random_state=9).fit(X, y)
+    before = bystander.predict(X)
+    estimators = [GRURegressor(**FAST, random_state=seed) for seed in range(4)]
+    threads = [threading.Thread(target=est.fit, args=(X, y)) for est in estimators]
+    for thread in threads:
+        thread.start()
+    during = [bystander.predict(X) for _ in range(5)]
+    for thread in threads:
+        thread.join()
+    for estimator, expected in zip(estimators, serial, strict=True):
+        np.testing.assert_array_equal(estimator.predict(X), expected)
+    for prediction in during:
+        np.testing.assert_array_equal(prediction, before)
+
+
+def test_model_is_a_keras_model_holding_the_fitted_weights(sum_data):
+    X, y = sum_data
+    clf = GRUClassifier(**FAST, random_state=0).fit(X, y)
+    keras_outputs = clf.model_(X[:5, :, None].astype(np.float32), training=False)
+    np.testing.assert_allclose(
+        np.asarray(keras_outputs).ravel(), clf.predict_proba(X[:5])[:, 1], rtol=1e-5
+    )
+
+
+def test_history_logs_match_what_keras_callbacks_receive(sum_data):
+    import keras
+
+    X, y = sum_data
+    seen = []
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append((epoch, dict(logs)))
+
+    clf = GRUClassifier(**FAST, random_state=0, callbacks=[Record()]).fit(X, y)
+    assert [epoch for epoch, _ in seen] == [0, 1]
+    assert [logs["loss"] for _, logs in seen] == pytest.approx(clf.history_["loss"])
+
+
+def test_metrics_are_reported_per_epoch(sum_data):
+    X, y = sum_data
+    clf = GRUClassifier(**FAST, random_state=0, metrics=["binary_accuracy"]).fit(X, y)
+    assert len(clf.history_["binary_accuracy"]) == 2
+    assert 0 <= clf.history_["binary_accuracy"][-1] <= 1
