@@ -50,9 +50,21 @@ def tokenize(text: str, lowercase: bool = True) -> list[str]:
 def _check_texts(texts, caller: str) -> list[str]:
     if isinstance(texts, str):
         raise TypeError(f"{caller} expects an iterable of strings, not a single string.")
+    if not isinstance(texts, Iterable) and hasattr(texts, "__array__"):
+        texts = np.asarray(texts)  # an array-like that only converts to an array
     if texts is None or not isinstance(texts, Iterable):
         raise TypeError(f"{caller} expects an iterable of strings; got {type(texts).__name__}.")
-    texts = list(np.ravel(texts)) if hasattr(texts, "shape") else list(texts)
+    if hasattr(texts, "shape"):
+        if len(texts.shape) != 1 and texts.shape[1:] != (1,):
+            # Raveling several columns would give more rows than samples, and y would
+            # no longer line up with them.
+            raise ValueError(
+                f"{caller} expects one text per row: shape (n_texts,) or (n_texts, 1); "
+                f"got shape {texts.shape}."
+            )
+        texts = list(np.ravel(texts))
+    else:
+        texts = list(texts)
     for position, text in enumerate(texts):
         if not isinstance(text, str):
             raise TypeError(

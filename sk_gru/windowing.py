@@ -8,7 +8,12 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, validate_params
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    check_array,
+    check_is_fitted,
+    validate_data,
+)
 
 from ._network import PAD_VALUE
 
@@ -107,6 +112,7 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
         ----------
         input_features : array-like of str or None, default=None
             Input feature names; ``feature_names_in_`` or ``x0, x1, ...`` if None.
+            When ``feature_names_in_`` is set, they must equal it.
 
         Returns
         -------
@@ -114,15 +120,8 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
             Names in the order of ``transform(X).reshape(n_samples, -1)``.
         """
         check_is_fitted(self)
-        if input_features is None:
-            input_features = getattr(
-                self, "feature_names_in_", [f"x{i}" for i in range(self.n_features_in_)]
-            )
-        elif len(input_features) != self.n_features_in_:
-            raise ValueError(
-                f"input_features should have length {self.n_features_in_}, "
-                f"got {len(input_features)}."
-            )
+        # Checks given names against feature_names_in_ too, as scikit-learn's own do.
+        input_features = _check_feature_names_in(self, input_features)
         return np.asarray(
             [
                 f"{name}_lag{lag}"
@@ -133,13 +132,32 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
         )
 
     def _check(self, X, reset: bool) -> np.ndarray:
-        if getattr(X, "ndim", np.ndim(X)) == 1:  # a 1-D series is one feature
-            X = X.to_frame() if isinstance(X, pd.Series) else np.reshape(X, (-1, 1))
-        if np.ndim(X) > 2:
-            raise ValueError(
-                f"SequenceWindower expects rows of shape (n_samples, n_features); got an "
-                f"array with {np.ndim(X)} dimensions. Window a time series, not windows."
+        if isinstance(X, pd.Series):  # one feature, named after the series
+            X = X.to_frame()
+        elif not hasattr(X, "columns"):  # frames go whole to validate_data, names and all
+            # Lists and objects that only implement __array__ have no ndim, and numpy
+            # functions such as np.ndim need not work on them: make an array first.
+            X = check_array(
+                X,
+                ensure_2d=False,
+                allow_nd=True,
+                dtype=[np.float64, np.float32],
+                estimator=self,
+                input_name="X",
             )
+            if X.ndim == 1:  # a 1-D series is one feature
+                if not reset and self.n_features_in_ != 1:
+                    raise ValueError(
+                        f"SequenceWindower was fitted on {self.n_features_in_} features and "
+                        "reads 1-D input as one feature over time. Reshape your data: "
+                        "use array.reshape(1, -1) for a single row of features."
+                    )
+                X = X.reshape(-1, 1)
+            elif X.ndim > 2:
+                raise ValueError(
+                    f"SequenceWindower expects rows of shape (n_samples, n_features); got "
+                    f"an array with {X.ndim} dimensions. Window a time series, not windows."
+                )
         return validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
 
     def __sklearn_tags__(self):

@@ -1,5 +1,6 @@
 """GRUClassifier behaviour: labels, probabilities, weights, inputs and ecosystem fit."""
 
+import keras
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,6 +15,20 @@ from sklearn.preprocessing import FunctionTransformer
 from sk_gru import GRUClassifier, GRURegressor
 
 FAST = {"units": 8, "epochs": 3, "learning_rate": 0.03, "random_state": 0}
+
+
+class _WeightRecorder(keras.callbacks.Callback):
+    """Copies the network's weights when training starts and after each epoch."""
+
+    def __init__(self):
+        super().__init__()
+        self.at_start, self.after_epoch = [], []
+
+    def on_train_begin(self, logs=None):
+        self.at_start.append(self.model.get_weights())
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.after_epoch.append(self.model.get_weights())
 
 
 def test_is_classifier_and_is_regressor_are_right():
@@ -39,6 +54,26 @@ def test_predict_proba_columns_follow_classes_order():
     assert proba.shape == (90, 3)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+
+
+@pytest.mark.parametrize("labels", [["yes", "no"], ["c", "a", "b"]], ids=["binary", "multiclass"])
+def test_predict_proba_column_of_each_class_is_high_exactly_on_its_samples(labels):
+    # Labels seen in an order other than sorted, so that columns in order of first
+    # appearance, or swapped binary columns, would put one class's probability under
+    # another's name.
+    rng = np.random.default_rng(0)
+    which = rng.integers(len(labels), size=60)
+    which[0] = 0
+    X = rng.normal(scale=0.3, size=(60, 3))
+    X[np.arange(60), which] += 2.0  # the step holding the peak gives the class
+    y = np.asarray(labels)[which]
+    assert list(pd.unique(y)) != sorted(labels)
+    clf = GRUClassifier(**{**FAST, "epochs": 10}).fit(X, y)
+    proba = clf.predict_proba(X)
+    for label in labels:
+        column = proba[:, list(clf.classes_).index(label)]
+        assert column[y == label].min() > 0.5, label
+        assert column[y != label].max() < 0.5, label
 
 
 def test_predict_proba_of_one_sequence_is_two_dimensional(sum_data):
@@ -167,13 +202,24 @@ def test_stacked_and_bidirectional_layers_are_built(sum_data):
 
 def test_early_stopping_stops_and_keeps_best_validation_loss(sum_data):
     X, y = sum_data
+    recorder = _WeightRecorder()
     clf = GRUClassifier(
-        units=8, epochs=60, early_stopping=True, patience=2, learning_rate=0.05, random_state=0
+        units=8,
+        epochs=60,
+        early_stopping=True,
+        patience=2,
+        learning_rate=0.05,
+        random_state=0,
+        callbacks=[recorder],
     )
     clf.fit(X, y)
     assert clf.n_iter_ < 60
     assert "val_loss" in clf.history_
     assert len(clf.history_["loss"]) == clf.n_iter_
+    best = int(np.argmin(clf.history_["val_loss"]))
+    assert best < clf.n_iter_ - 1  # the last epochs were worse, so keeping them would show
+    for kept, at_best in zip(clf.model_.get_weights(), recorder.after_epoch[best], strict=True):
+        np.testing.assert_array_equal(kept, at_best)
 
 
 @pytest.mark.parametrize("schedule", ["adaptive", "constant"])
@@ -204,15 +250,17 @@ def test_unknown_learning_rate_schedule_is_rejected_by_name(sum_data):
 
 def test_warm_start_continues_from_fitted_weights(sum_data):
     X, y = sum_data
-    clf = GRUClassifier(**FAST, warm_start=True, early_stopping=False).fit(X, y)
-    model = clf.model_
-    first_loss = clf.history_["loss"][-1]
+    recorder = _WeightRecorder()
+    clf = GRUClassifier(**FAST, warm_start=True, early_stopping=False, callbacks=[recorder])
+    clf.fit(X, y)
+    model, fitted = clf.model_, clf.model_.get_weights()
     clf.fit(X, y)
     assert clf.model_ is model
     assert len(clf.history_["loss"]) == 2 * FAST["epochs"]
-    # The second fit starts where the first ended, far below a fresh network's loss.
+    for start, end in zip(recorder.at_start[1], fitted, strict=True):
+        np.testing.assert_array_equal(start, end)
+    # A fresh start would begin again near the first fit's first-epoch loss.
     assert clf.history_["loss"][FAST["epochs"]] < 0.8 * clf.history_["loss"][0]
-    assert clf.history_["loss"][FAST["epochs"]] < 1.5 * first_loss
 
 
 def test_partial_fit_trains_one_epoch_at_a_time_with_given_classes(sum_data):

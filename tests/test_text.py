@@ -79,6 +79,7 @@ def test_feature_names_and_pickling():
         ("a single string", TypeError, "not a single string"),
         ([], ValueError, "empty corpus"),
         (["", "  ", "?!"], ValueError, "no words"),
+        (np.array([["a b", "c"], ["d", "e f"]]), ValueError, "one text per row"),
     ],
 )
 def test_bad_corpora_get_clear_errors(texts, error, match):

@@ -43,6 +43,15 @@ def test_one_dimensional_series_and_pandas_are_one_feature():
     assert list(names) == ["load_lag1", "temp_lag1", "load_lag0", "temp_lag0"]
 
 
+def test_given_feature_names_must_match_the_fitted_ones():
+    frame = pd.DataFrame({"load": np.arange(5.0), "temp": np.ones(5)})
+    windower = SequenceWindower(window=2).fit(frame)
+    with pytest.raises(ValueError, match="not equal to feature_names_in_"):
+        windower.get_feature_names_out(["temp", "load"])
+    with pytest.raises(ValueError, match="length equal to number of features"):
+        SequenceWindower(window=2).fit(np.ones((5, 2))).get_feature_names_out(["a"])
+
+
 def test_works_after_scalers_in_a_pipeline():
     X = np.column_stack([np.arange(30.0), np.arange(30.0) ** 2])
     for scaler in (MinMaxScaler(), StandardScaler()):
