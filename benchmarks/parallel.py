@@ -35,10 +35,12 @@ def run(quick: bool = False, serial: dict | None = None) -> dict:
     candidates = grid_search.rates(quick)
     n_fits = 2 * len(candidates)
     search = grid_search.search_function("sk_gru", X, y)
+    serial_from = "the grid-search section's fresh process"
     if serial is None:
         search(candidates[:1])  # warm-up, as in the fresh-process search
         scores, seconds = timed(lambda: search(candidates))
         serial = {"s": seconds, "scores": [float(s) for s in scores]}
+        serial_from = "this section's own process, after a warm-up search"
     runs = {"loky, n_jobs=2": lambda: search(candidates, n_jobs=2)}
     try:
         from dask.distributed import Client, LocalCluster
@@ -67,7 +69,7 @@ def run(quick: bool = False, serial: dict | None = None) -> dict:
                 "identical": bool(np.array_equal(scores, serial["scores"])),
             }
         )
-    return {"rows": rows, "fits": n_fits, "provenance": provenance()}
+    return {"rows": rows, "fits": n_fits, "serial_from": serial_from, "provenance": provenance()}
 
 
 def report(result: dict) -> list[str]:
@@ -78,10 +80,9 @@ def report(result: dict) -> list[str]:
         f"## sk_gru's grid search across processes ({result['fits']} fits)",
         "",
         f"Measured {when['date']} at commit `{when['commit'][:12]}`"
-        f"{' (uncommitted changes)' if when['dirty'] else ''}; serial is the "
-        "grid-search section's fresh-process run unless this section ran alone. "
-        "Process start-up (TensorFlow imported in each worker, the cluster started) is "
-        "included.",
+        f"{' (uncommitted changes)' if when['dirty'] else ''}. Serial: measured in "
+        f"{result['serial_from']}. Process start-up (TensorFlow imported in each "
+        "worker, the cluster started) is included in the parallel runs.",
         "",
         "| Run | Wall (s) | Per fit (s) | Speed-up over serial | Same scores as serial |",
         "|---|---|---|---|---|",
