@@ -20,9 +20,10 @@ test: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python examples/run_all.py
 
+# Every section, parallel (loky, Dask) included; writes benchmarks/RESULTS.md.
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python -m benchmarks
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,12 +1,21 @@
-"""The same GRU network built by each peer: hand-written Keras, scikeras and skorch."""
+"""The same GRU network built by each peer: hand-written Keras, scikeras, torch and skorch.
+
+Every peer's network is sk_gru's: per-feature standardisation, one GRU layer, a
+dense head (sigmoid for two classes, linear for regression).
+"""
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 
 
-def keras_gru(n_steps: int, n_features: int, units: int, n_outputs: int, activation: str):
-    """The network sk_gru builds, written by hand: Normalization, GRU, Dense."""
+def keras_gru(n_steps: int, n_features: int, units: int, n_outputs: int, activation):
+    """The network sk_gru builds, written by hand: Normalization, GRU, Dense.
+
+    Returns the uncompiled model and its Normalization layer (to ``adapt``).
+    """
     import keras
 
     inputs = keras.Input((n_steps, n_features))
@@ -29,7 +38,9 @@ def keras_fit(
     seed: int | None = None,
 ):
     """Build, adapt, compile and fit as a user would by hand; returns the model.
-    ``seed`` seeds Keras's global random state first, as a user would."""
+
+    ``seed`` seeds Keras's global random state first, as a user would.
+    """
     import keras
 
     if seed is not None:
@@ -71,30 +82,75 @@ def scikeras_estimator(*, units: int, epochs: int, batch_size: int, classify: bo
     )
 
 
-def skorch_estimator(*, n_features: int, units: int, epochs: int, batch_size: int):
-    """skorch's NeuralNetRegressor around an equivalent torch GRU, or None if absent."""
-    try:
-        import torch
-        from skorch import NeuralNetRegressor
-    except ImportError:
-        return None
+@functools.cache
+def torch_gru_class():
+    """The torch module: standardise with fixed statistics, GRU, linear head.
+
+    Its constructor takes ``n_features``, ``units``, ``mean``, ``std`` and
+    ``squeeze`` (return shape ``(n,)``, as skorch's binary classifier expects).
+    """
+    import torch
 
     class GRUNet(torch.nn.Module):
-        def __init__(self):
+        def __init__(self, n_features=1, units=32, mean=0.0, std=1.0, squeeze=False):
             super().__init__()
+            self.register_buffer("mean", torch.tensor(float(mean)))
+            self.register_buffer("std", torch.tensor(float(std)))
             self.gru = torch.nn.GRU(n_features, units, batch_first=True)
             self.head = torch.nn.Linear(units, 1)
+            self.squeeze = squeeze
 
         def forward(self, x):
-            output, _ = self.gru(x)
-            return self.head(output[:, -1])
+            output, _ = self.gru((x - self.mean) / self.std)
+            out = self.head(output[:, -1])
+            return out[:, 0] if self.squeeze else out
 
-    torch.manual_seed(0)
-    return NeuralNetRegressor(
-        GRUNet,
+    return GRUNet
+
+
+def torch_available() -> bool:
+    """Whether torch and skorch import (the ``bench`` extra)."""
+    try:
+        import skorch  # noqa: F401
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def skorch_estimator(
+    *,
+    X,
+    units: int,
+    epochs: int,
+    batch_size: int,
+    classify: bool,
+    lr: float = 3e-3,
+    seed: int = 0,
+):
+    """skorch around the torch module, standardising with ``X``'s statistics.
+
+    A ``NeuralNetBinaryClassifier`` (logits, ``BCEWithLogitsLoss``, threshold 0.5;
+    ``score`` is accuracy) when ``classify``, else a ``NeuralNetRegressor`` (MSE).
+    Both train on all of the data (``train_split=None``), as sk_gru does without
+    early stopping. Feed it float32 arrays of shape ``(n, steps, features)``.
+    """
+    import torch
+    from skorch import NeuralNetBinaryClassifier, NeuralNetRegressor
+
+    X = np.asarray(X, dtype=np.float32)
+    torch.manual_seed(seed)
+    cls = NeuralNetBinaryClassifier if classify else NeuralNetRegressor
+    return cls(
+        torch_gru_class(),
+        module__n_features=X.shape[-1],
+        module__units=units,
+        module__mean=float(X.mean()),
+        module__std=float(X.std()),
+        module__squeeze=classify,
         max_epochs=epochs,
         batch_size=batch_size,
-        lr=3e-3,
+        lr=lr,
         optimizer=torch.optim.Adam,
         train_split=None,
         verbose=0,

@@ -1,0 +1,317 @@
+"""Training speed: whole fits per library, small fits against skorch, and the cost of a step.
+
+Three tables, each measured side by side in one process:
+
+- fit wall time on the sum task (GRU(32), batch 32, fixed epochs, build and compile
+  included) for sk_gru, hand-written Keras, scikeras and skorch;
+- fit + predict of small regressors, sk_gru against skorch on the same network,
+  after a warm-up fit of each (so the second and later fits of the process);
+- milliseconds per training step (batch 32, GRU(32), 20 steps, 1 feature): sk_gru
+  (a long fit divided by its steps), a compiled ``tf.function`` train step of the
+  same Keras network with and without ``jit_compile``, and torch's eager step.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import numpy as np
+
+from benchmarks import peers
+from benchmarks.common import section_main, size, sum_data, timed
+
+SIZES = {
+    "library_n": (800, 64),
+    "library_epochs": (10, 1),
+    "library_repeats": (3, 1),
+    "small_repeats": (5, 1),
+    "big_fit": ((800, 20, 10), (64, 20, 2)),  # sequences, steps, epochs
+    "long_fit_epochs": (20, 2),
+    "raw_steps": (500, 20),
+}
+
+
+def library_fits(quick: bool = False) -> list[dict]:
+    """Median fit time of each library on the sum task, after a tiny warm-up fit of each.
+
+    Parameters
+    ----------
+    quick : bool, default=False
+        Tiny sizes.
+
+    Returns
+    -------
+    list of dict
+        ``library``, ``fit_s`` (median), ``n``, ``epochs``.
+    """
+    from sk_gru import GRUClassifier
+
+    n, epochs = size(SIZES, "library_n", quick), size(SIZES, "library_epochs", quick)
+    X, y = sum_data(max(n, 100))
+    X, y = X[:n], y[:n]
+    X3 = X[..., None].astype("float32")
+
+    def runners(X, X3, y, epochs):
+        found = {
+            "sk_gru": lambda: GRUClassifier(
+                units=32, epochs=epochs, early_stopping=False, random_state=0
+            ).fit(X, y),
+            "hand-written Keras": lambda: peers.keras_fit(
+                X, y, units=32, epochs=epochs, batch_size=32, classify=True
+            ),
+            "scikeras": lambda: peers.scikeras_estimator(
+                units=32, epochs=epochs, batch_size=32, classify=True
+            ).fit(X, y),
+        }
+        if peers.torch_available():
+            found["skorch"] = lambda: peers.skorch_estimator(
+                X=X3, units=32, epochs=epochs, batch_size=32, classify=True
+            ).fit(X3, y.astype("float32"))
+        return found
+
+    for warm_up in runners(X[:64], X3[:64], y[:64], 1).values():
+        warm_up()
+    timed_runs = runners(X, X3, y, epochs)
+    times: dict[str, list[float]] = {name: [] for name in timed_runs}
+    for _ in range(size(SIZES, "library_repeats", quick)):  # interleaved
+        for name, fit in timed_runs.items():
+            times[name].append(timed(fit)[1])
+    return [
+        {"library": name, "fit_s": statistics.median(ts), "n": n, "epochs": epochs}
+        for name, ts in times.items()
+    ]
+
+
+def _regression_data(n: int, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(n, steps, 1)).astype("float32")
+    return X, X.mean(axis=(1, 2)).astype("float32")
+
+
+def small_fits(quick: bool = False) -> list[dict]:
+    """Fit then predict, sk_gru (no early stopping) against skorch on the same network.
+
+    Each library fits once untimed (the warm-up), then the median of several
+    fit + predict runs is taken, the two libraries interleaved.
+
+    Returns
+    -------
+    list of dict
+        One per configuration: ``case``, ``sk_gru_s``, ``skorch_s``, ``repeats``.
+    """
+    from sk_gru import GRURegressor
+
+    if not peers.torch_available():
+        return []
+    big_n, big_steps, big_epochs = size(SIZES, "big_fit", quick)
+    cases = [(16, 1, 100, 10), (32, big_epochs, big_n, big_steps)]
+    repeats = size(SIZES, "small_repeats", quick)
+    rows = []
+    for units, epochs, n, steps in cases:
+        X, y = _regression_data(n, steps)
+
+        def ours(units=units, epochs=epochs, X=X, y=y):
+            model = GRURegressor(
+                units=units, epochs=epochs, batch_size=32, early_stopping=False, random_state=0
+            )
+            return model.fit(X, y).predict(X)
+
+        def skorch(units=units, epochs=epochs, X=X, y=y):
+            net = peers.skorch_estimator(
+                X=X, units=units, epochs=epochs, batch_size=32, classify=False
+            )
+            return net.fit(X, y[:, None]).predict(X)
+
+        ours(), skorch()  # warm-up: the first fit of each in this process
+        times = {"sk_gru": [], "skorch": []}
+        for _ in range(repeats):
+            times["sk_gru"].append(timed(ours)[1])
+            times["skorch"].append(timed(skorch)[1])
+        rows.append(
+            {
+                "case": f"GRU({units}), {epochs} epoch{'s' * (epochs > 1)}, "
+                f"{n} sequences of {steps} steps, batch 32, then predict them",
+                "sk_gru_s": statistics.median(times["sk_gru"]),
+                "skorch_s": statistics.median(times["skorch"]),
+                "repeats": repeats,
+            }
+        )
+    return rows
+
+
+def _raw_step_ms(X, y, n_steps: int, jit_compile: bool) -> float:
+    """A compiled train step (GradientTape + ``optimizer.apply``) of the Keras network."""
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(0)
+    model, norm = peers.keras_gru(X.shape[1], X.shape[2], 32, 1, None)
+    norm.adapt(X)
+    optimizer = keras.optimizers.Adam(3e-3)
+    loss_fn = keras.losses.MeanSquaredError()
+
+    @tf.function(jit_compile=jit_compile)
+    def step(x, target):
+        with tf.GradientTape() as tape:
+            loss = loss_fn(target, model(x, training=True))
+        gradients = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply(gradients, model.trainable_variables)
+        return loss
+
+    batches = [
+        (tf.constant(X[i : i + 32]), tf.constant(y[i : i + 32, None]))
+        for i in range(0, len(X) - 31, 32)
+    ]
+    for x, target in batches[:3]:  # trace (and compile) first
+        step(x, target).numpy()
+    start = time.perf_counter()
+    for i in range(n_steps):
+        loss = step(*batches[i % len(batches)])
+    loss.numpy()
+    return 1e3 * (time.perf_counter() - start) / n_steps
+
+
+def _torch_step_ms(X, y, n_steps: int) -> float:
+    """torch's eager train step of the same network: forward, MSE, backward, Adam."""
+    import torch
+
+    torch.manual_seed(0)
+    module = peers.torch_gru_class()(1, 32, float(X.mean()), float(X.std()))
+    optimizer = torch.optim.Adam(module.parameters(), lr=3e-3)
+    loss_fn = torch.nn.MSELoss()
+    batches = [
+        (torch.from_numpy(X[i : i + 32]), torch.from_numpy(y[i : i + 32, None]))
+        for i in range(0, len(X) - 31, 32)
+    ]
+
+    def step(x, target):
+        optimizer.zero_grad()
+        loss = loss_fn(module(x), target)
+        loss.backward()
+        optimizer.step()
+
+    for batch in batches[:3]:
+        step(*batch)
+    start = time.perf_counter()
+    for i in range(n_steps):
+        step(*batches[i % len(batches)])
+    return 1e3 * (time.perf_counter() - start) / n_steps
+
+
+def step_times(quick: bool = False) -> list[dict]:
+    """Milliseconds per training step, batch 32, GRU(32), 20 steps, 1 feature.
+
+    Returns
+    -------
+    list of dict
+        ``path``, ``ms_per_step``, ``note``.
+    """
+    from sk_gru import GRURegressor
+
+    X, y = _regression_data(800, 20)
+    epochs = size(SIZES, "long_fit_epochs", quick)
+    n_raw = size(SIZES, "raw_steps", quick)
+    steps_per_epoch = int(np.ceil(len(X) / 32))
+
+    def fit(epochs):
+        return GRURegressor(
+            units=32, epochs=epochs, batch_size=32, early_stopping=False, random_state=0
+        ).fit(X, y)
+
+    fit(1)  # warm-up
+    seconds = timed(lambda: fit(epochs))[1]
+    rows = [
+        {
+            "path": "sk_gru fit (whole fit / its steps)",
+            "ms_per_step": 1e3 * seconds / (epochs * steps_per_epoch),
+            "note": f"{epochs} epochs x {steps_per_epoch} steps, after a warm-up fit; "
+            "includes building, tracing and per-epoch work",
+        },
+        {
+            "path": "compiled tf.function train step",
+            "ms_per_step": _raw_step_ms(X, y, n_raw, jit_compile=False),
+            "note": f"GradientTape + optimizer.apply, mean of {n_raw} steps after tracing",
+        },
+        {
+            "path": "same, jit_compile=True",
+            "ms_per_step": _raw_step_ms(X, y, n_raw, jit_compile=True),
+            "note": f"XLA, mean of {n_raw} steps after compiling",
+        },
+    ]
+    if peers.torch_available():
+        rows.append(
+            {
+                "path": "torch eager train step",
+                "ms_per_step": _torch_step_ms(X, y, n_raw),
+                "note": f"forward, MSELoss, backward, Adam; mean of {n_raw} steps",
+            }
+        )
+    return rows
+
+
+def run(quick: bool = False) -> dict:
+    """All three tables: ``libraries``, ``small_fits`` and ``steps``."""
+    return {
+        "libraries": library_fits(quick),
+        "small_fits": small_fits(quick),
+        "steps": step_times(quick),
+    }
+
+
+def report(result: dict) -> list[str]:
+    """The three training-speed tables, with ratios."""
+    libraries = result["libraries"]
+    ours = next(row["fit_s"] for row in libraries if row["library"] == "sk_gru")
+    lines = [
+        f"## Fit wall time (sum task, {libraries[0]['n']} sequences of 20 steps, GRU(32), "
+        f"batch 32, {libraries[0]['epochs']} epoch{'s' * (libraries[0]['epochs'] != 1)}, "
+        "build and compile included)",
+        "",
+        "Median of interleaved fits, after one tiny warm-up fit of each library. "
+        "skorch is its binary classifier (BCE on logits), like the others.",
+        "",
+        "| Library | Median fit (s) | vs sk_gru |",
+        "|---|---|---|",
+    ]
+    lines += [
+        f"| {row['library']} | {row['fit_s']:.2f} | {row['fit_s'] / ours:.2f}x |"
+        for row in libraries
+    ]
+    if result["small_fits"]:
+        lines += [
+            "",
+            "## Fit + predict against skorch (regression, same network, after a warm-up fit)",
+            "",
+            "sk_gru: `GRURegressor(early_stopping=False)`; skorch 1.4: `NeuralNetRegressor` "
+            "of the same standardisation, GRU and linear head, Adam 3e-3, no validation "
+            "split. Median of the repeats, each library's first fit in the process untimed. "
+            "Ratio: sk_gru's time over skorch's (above 1: skorch is faster).",
+            "",
+            "| Case | sk_gru (s) | skorch (s) | sk_gru / skorch | Repeats |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {row['case']} | {row['sk_gru_s']:.3f} | {row['skorch_s']:.3f} | "
+            f"{row['sk_gru_s'] / row['skorch_s']:.1f}x | {row['repeats']} |"
+            for row in result["small_fits"]
+        ]
+    steps = result["steps"]
+    ours_step = steps[0]["ms_per_step"]
+    lines += [
+        "",
+        "## Milliseconds per training step (batch 32, GRU(32), 20 steps, 1 feature, Adam)",
+        "",
+        "| Path | ms per step | vs sk_gru | How |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {row['path']} | {row['ms_per_step']:.2f} | "
+        f"{row['ms_per_step'] / ours_step:.2f}x | {row['note']} |"
+        for row in steps
+    ]
+    return lines + [""]
+
+
+if __name__ == "__main__":
+    section_main(run, report)

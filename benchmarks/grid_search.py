@@ -1,0 +1,151 @@
+"""Per-fit cost of a grid search: 2-fold GridSearchCV over learning rates, per library.
+
+Every library does the same task: binary classification of the sum-task sequences
+(GRU(16), 1 epoch, batch 32), two stratified folds, scored by accuracy. Each
+library's search runs in its own fresh interpreter (after a one-candidate warm-up
+search of 2 fits), which also gives the memory section its RSS figures and times
+``import sk_gru`` (in sk_gru's process, first thing).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from benchmarks import peers
+from benchmarks.common import in_fresh_process, section_main, size, status_mb, sum_data, timed
+
+SIZES = {"n": (200, 40), "candidates": (20, 1)}
+COMMON = {"units": 16, "epochs": 1, "batch_size": 32}
+LIBRARIES = ("sk_gru", "hand-written Keras", "scikeras", "skorch")
+
+
+def rates(quick: bool) -> list[float]:
+    """The learning rates searched: geometric from 1e-3 to 1e-1."""
+    return np.geomspace(1e-3, 1e-1, size(SIZES, "candidates", quick)).tolist()
+
+
+def search_function(library: str, X: np.ndarray, y: np.ndarray):
+    """``search(rates, n_jobs=1)`` for one library, returning each candidate's mean
+    test accuracy over the same two stratified folds. Imports only that library."""
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+
+    folds = StratifiedKFold(2)
+
+    def grid(estimator, X, y, param, rates, n_jobs=1):
+        search = GridSearchCV(
+            estimator, {param: rates}, cv=folds, scoring="accuracy", n_jobs=n_jobs, refit=False
+        )
+        return search.fit(X, y).cv_results_["mean_test_score"]
+
+    if library == "sk_gru":
+        from sk_gru import GRUClassifier
+
+        ours = GRUClassifier(**COMMON, early_stopping=False, random_state=0)
+        return lambda rates, n_jobs=1: grid(ours, X, y, "learning_rate", rates, n_jobs)
+    if library == "scikeras":
+        theirs = peers.scikeras_estimator(classify=True, **COMMON)
+        return lambda rates, n_jobs=1: grid(theirs, X, y, "optimizer__learning_rate", rates, n_jobs)
+    if library == "skorch":
+        X3 = X[..., None].astype("float32")
+        net = peers.skorch_estimator(X=X3, classify=True, **COMMON)
+        return lambda rates, n_jobs=1: grid(net, X3, y.astype("float32"), "lr", rates, n_jobs)
+
+    def keras_by_hand(rates, n_jobs=1):
+        scores = []
+        for rate in rates:
+            fold_scores = []
+            for train, test in folds.split(X, y):
+                model = peers.keras_fit(
+                    X[train], y[train], classify=True, learning_rate=rate, **COMMON
+                )
+                predicted = model.predict(X[test, :, None], verbose=0)[:, 0] > 0.5
+                fold_scores.append(np.mean(predicted == y[test]))
+            scores.append(np.mean(fold_scores))
+        return np.array(scores)
+
+    return keras_by_hand
+
+
+def search_once(library: str, quick: bool) -> dict:
+    """One library's search, meant for a fresh process (see :func:`run`).
+
+    Returns
+    -------
+    dict
+        ``library``, wall seconds ``s``, ``per_fit_s``, RSS growth ``per_fit_mb``
+        over the search's fits (after a warm-up search of 2 fits) and ``scores``.
+    """
+    X, y = sum_data(size(SIZES, "n", quick))
+    candidates = rates(quick)
+    search = search_function(library, X, y)
+    search(candidates[:1])
+    before = status_mb("VmRSS")
+    scores, seconds = timed(lambda: search(candidates))
+    n_fits = 2 * len(candidates)
+    return {
+        "library": library,
+        "mode": "serial",
+        "s": seconds,
+        "per_fit_s": seconds / n_fits,
+        "per_fit_mb": (status_mb("VmRSS") - before) / n_fits,
+        "scores": [float(score) for score in scores],
+    }
+
+
+def run(quick: bool = False) -> dict:
+    """Each library's serial search, each in its own fresh interpreter.
+
+    Returns
+    -------
+    dict
+        ``rows`` (one per library, with the child's ``peak_rss_mb``), ``fits`` per
+        search, ``n`` sequences and ``import_s`` of sk_gru in a fresh interpreter.
+    """
+    libraries = [lib for lib in LIBRARIES if lib != "skorch" or peers.torch_available()]
+    rows = [
+        in_fresh_process(
+            "benchmarks.grid_search:search_once",
+            time_import="sk_gru" if library == "sk_gru" else None,
+            library=library,
+            quick=quick,
+        )
+        for library in libraries
+    ]
+    return {
+        "rows": rows,
+        "fits": 2 * len(rates(quick)),
+        "n": size(SIZES, "n", quick),
+        "import_s": next(row["import_s"] for row in rows if row["library"] == "sk_gru"),
+    }
+
+
+def report(result: dict) -> list[str]:
+    """The per-fit cost table."""
+    ours = next(row for row in result["rows"] if row["library"] == "sk_gru")
+    lines = [
+        f"## Grid search: per-fit cost ({result['fits']} fits: 2-fold GridSearchCV over "
+        f"learning rates, GRU(16), 1 epoch, {result['n']} sequences)",
+        "",
+        "Same task for every library: binary classification, the same two stratified "
+        "folds, scored by accuracy. Each library in a fresh process, after a warm-up "
+        "search of 2 fits.",
+        "",
+        "| Library | Wall (s) | Per fit (s) | vs sk_gru | Mean accuracy over candidates |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {row['library']} | {row['s']:.1f} | {row['per_fit_s']:.3f} | "
+        f"{row['s'] / ours['s']:.2f}x | {np.mean(row['scores']):.3f} |"
+        for row in result["rows"]
+    ]
+    lines += [
+        "",
+        f"`import sk_gru` in a fresh interpreter: {result['import_s']:.2f} s "
+        "(timed first thing in sk_gru's search process).",
+        "",
+    ]
+    return lines
+
+
+if __name__ == "__main__":
+    section_main(run, report)

@@ -1,0 +1,140 @@
+"""Predict latency of one GRU(50) network on windows of 10 steps, per path.
+
+Every path predicts with the same network (standardisation, GRU(50), dense head),
+each library's own copy fitted for one epoch on the same 800 sequences: sk_gru,
+Keras's ``model.predict`` and ``predict_on_batch``, a compiled ``tf.function``,
+scikeras, skorch, and the torch module that skorch trained, called directly under
+``torch.no_grad()``. One sequence and a batch of 800; medians after 3 warm-up calls.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks import peers
+from benchmarks.common import median_seconds, section_main, size
+
+SIZES = {"repeats": (300, 20), "slow_repeats": (30, 3)}
+
+
+def run(quick: bool = False) -> list[dict]:
+    """Median milliseconds per predict call, one row per path.
+
+    Parameters
+    ----------
+    quick : bool, default=False
+        Few repeats (the smoke test).
+
+    Returns
+    -------
+    list of dict
+        ``path``, ``single_ms`` (one sequence) and ``batch800_ms``.
+    """
+    import tensorflow as tf
+
+    from sk_gru import GRURegressor
+
+    repeats, slow = size(SIZES, "repeats", quick), size(SIZES, "slow_repeats", quick)
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(800, 10))
+    y = X.sum(axis=1)
+    one, batch = X[:1], X
+    X3, one3 = X[..., None].astype("float32"), one[..., None].astype("float32")
+    ours = GRURegressor(units=50, epochs=1, random_state=0).fit(X, y)
+    keras_model = peers.keras_fit(X, y, units=50, epochs=1, batch_size=32, classify=False)
+    compiled = tf.function(
+        lambda x: keras_model(x, training=False),
+        input_signature=[tf.TensorSpec((None, 10, 1), tf.float32)],
+    ).get_concrete_function()
+    theirs = peers.scikeras_estimator(units=50, epochs=1, batch_size=32, classify=False)
+    theirs.fit(X, y)
+    paths = {
+        "sk_gru predict": (lambda: ours.predict(one), lambda: ours.predict(batch), repeats),
+        "Keras model.predict": (
+            lambda: keras_model.predict(one3, verbose=0),
+            lambda: keras_model.predict(X3, verbose=0),
+            slow,
+        ),
+        "Keras predict_on_batch": (
+            lambda: keras_model.predict_on_batch(one3),
+            lambda: keras_model.predict_on_batch(X3),
+            repeats,
+        ),
+        "compiled tf.function call": (
+            lambda: compiled(tf.constant(one3)),
+            lambda: compiled(tf.constant(X3)),
+            repeats,
+        ),
+        "scikeras predict": (lambda: theirs.predict(one), lambda: theirs.predict(batch), slow),
+    }
+    if peers.torch_available():
+        import torch
+
+        net = peers.skorch_estimator(X=X3, units=50, epochs=1, batch_size=32, classify=False)
+        net.fit(X3, y[:, None].astype("float32"))
+        module = net.module_.eval()
+        one_t, batch_t = torch.from_numpy(one3), torch.from_numpy(X3)
+
+        def call(x):
+            with torch.no_grad():
+                return module(x).numpy()
+
+        paths["skorch predict"] = (lambda: net.predict(one3), lambda: net.predict(X3), repeats)
+        paths["torch module call, no_grad"] = (
+            lambda: call(one_t),
+            lambda: call(batch_t),
+            repeats,
+        )
+    return [
+        {
+            "path": name,
+            "single_ms": 1e3 * median_seconds(single, n),
+            "batch800_ms": 1e3 * median_seconds(many, max(3, n // 10)),
+        }
+        for name, (single, many, n) in paths.items()
+    ]
+
+
+def report(rows: list[dict]) -> list[str]:
+    """The latency table, with ratios against sk_gru."""
+    ours = next(row for row in rows if row["path"] == "sk_gru predict")
+    lines = [
+        "## Predict latency (GRU(50), windows of 10 steps, 1 feature)",
+        "",
+        "Median of repeated calls after 3 warm-up calls. Ratios are the path's time "
+        "over sk_gru's (above 1: sk_gru is faster).",
+        "",
+        "| Path | One sequence (ms) | vs sk_gru | Batch of 800 (ms) | vs sk_gru |",
+        "|---|---|---|---|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['path']} | {row['single_ms']:.3f} | "
+            f"{row['single_ms'] / ours['single_ms']:.2f}x | {row['batch800_ms']:.2f} | "
+            f"{row['batch800_ms'] / ours['batch800_ms']:.2f}x |"
+        )
+    return lines + [""]
+
+
+def plot(rows: list[dict], output_dir: Path) -> Path:
+    """Bar chart of one-sequence latency per path (log scale); returns the PNG's path."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    ax.barh([row["path"] for row in rows], [row["single_ms"] for row in rows])
+    ax.set_xscale("log")
+    ax.set_xlabel("median latency of one sequence (ms, log scale)")
+    ax.invert_yaxis()
+    path = Path(output_dir) / "predict_latency.png"
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+if __name__ == "__main__":
+    section_main(run, report)
