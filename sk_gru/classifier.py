@@ -28,7 +28,7 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
 
     Parameters
     ----------
-    units : int or tuple of int, default=32
+    units : int or tuple of int, default=64
         Number of units of the GRU layer. A tuple stacks GRU layers, the first
         entry being closest to the input.
     bidirectional : bool, default=False
@@ -81,7 +81,7 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         Most passes over the training data. "auto" is 200, raised for small data
         sets so that training makes at least 2000 gradient steps (30 samples make
         one step per epoch).
-    batch_size : int, default=32
+    batch_size : int, default=64
         Number of samples per gradient update.
     shuffle : bool, default=True
         Shuffle the training data before each epoch.
@@ -172,7 +172,7 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
 
     def __init__(
         self,
-        units: int | Sequence[int] = 32,
+        units: int | Sequence[int] = 64,
         *,
         bidirectional: bool = False,
         dense_units: Sequence[int] = (),
@@ -190,7 +190,7 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         loss=None,
         metrics=None,
         epochs: int | str = "auto",
-        batch_size: int = 32,
+        batch_size: int = 64,
         shuffle: bool = True,
         early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,

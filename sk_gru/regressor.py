@@ -52,7 +52,7 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
 
     Parameters
     ----------
-    units : int or tuple of int, default=32
+    units : int or tuple of int, default=64
         Number of units of the GRU layer. A tuple stacks GRU layers, the first
         entry being closest to the input.
     bidirectional : bool, default=False
@@ -105,7 +105,7 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         Most passes over the training data. "auto" is 200, raised for small data
         sets so that training makes at least 2000 gradient steps (30 samples make
         one step per epoch).
-    batch_size : int, default=32
+    batch_size : int, default=64
         Number of samples per gradient update.
     shuffle : bool, default=True
         Shuffle the training data before each epoch.
@@ -189,7 +189,7 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
 
     def __init__(
         self,
-        units: int | Sequence[int] = 32,
+        units: int | Sequence[int] = 64,
         *,
         bidirectional: bool = False,
         dense_units: Sequence[int] = (),
@@ -208,7 +208,7 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         loss=None,
         metrics=None,
         epochs: int | str = "auto",
-        batch_size: int = 32,
+        batch_size: int = 64,
         shuffle: bool = True,
         early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
