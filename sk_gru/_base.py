@@ -270,8 +270,9 @@ class GRUEstimatorMixin:
         seed = seed_from(self.random_state)
         if seed is None:
             seed = int(np.random.default_rng().integers(np.iinfo(np.int32).max))
-        compiled = self._initialize_model(X, y) if reinitialize else None
-        program = self._program(compiled)
+        if reinitialize:
+            self._initialize_model(X, y)
+        program = self._program()
         x = self._network_input(X)
         targets = np.asarray(self.target_encoder_.transform(y))
         targets = targets.reshape(len(targets), -1)
@@ -286,7 +287,7 @@ class GRUEstimatorMixin:
             state = self._network_state
         learning_rate = None  # a state without optimizer moments starts at the set rate
         if state.optimizer_variables is None:
-            learning_rate = self._learning_rate(compiled)
+            learning_rate = self._learning_rate()
         policy = training_policy(
             n_samples=len(x),
             batch_size=self.batch_size,
@@ -336,30 +337,40 @@ class GRUEstimatorMixin:
     def _initialize(self, X, y=None):
         # scikeras's public ``initialize`` builds without fitting; route it here.
         X, y = self._validate_data(X, y, reset=True)
-        program = self._program(self._initialize_model(X, y))
+        self._initialize_model(X, y)
+        program = self._program()
         self._network_state = NetworkState(
             self._initial_variables(program, seed_from(self.random_state) or 0)
         )
         self._refresh_model()
         return X, y
 
-    def _initialize_model(self, X, y) -> dict:
-        """Fit the target encoder and the input statistics; fix the architecture.
-
-        Returns the compile arguments (loss, optimizer) it was fixed with.
-        """
+    def _initialize_model(self, X, y) -> None:
+        """Fit the target encoder and the input statistics; fix the architecture."""
         self.target_encoder_ = self.target_encoder.fit(y)
         vars(self).update(getattr(self.target_encoder_, "get_metadata", dict)())
         self._set_input_statistics(X)
-        compiled = self._get_compile_kwargs()
-        self._architecture = _hashable(
-            (
-                self._network_params(),
+        self._architecture = _hashable((self._network_params(), self._compile_key()))
+
+    def _compile_key(self) -> Hashable:
+        """What of the loss and the optimizer changes the traced graph.
+
+        Built from the parameters themselves: scikeras's compile arguments build two
+        optimizers, about 8 ms, on every call.
+        """
+        routed = {
+            key: value
+            for key, value in self.get_params(deep=False).items()
+            if key.startswith(("optimizer__", "loss__")) and key != "optimizer__learning_rate"
+        }
+        plain = isinstance(self.optimizer, str | type) and isinstance(self.loss, str | None)
+        if not plain:
+            compiled = self._get_compile_kwargs()
+            return (
                 _describe(compiled["loss"]),
                 _describe(compiled["optimizer"], drop=("learning_rate", "name")),
             )
-        )
-        return compiled
+        return (self.optimizer, self.loss or self._default_loss(), routed)
 
     def _set_input_statistics(self, X: np.ndarray) -> None:
         if self.embedding_dim is not None:
@@ -377,12 +388,11 @@ class GRUEstimatorMixin:
         self.input_mean_ = steps.mean(axis=0, dtype=np.float64)
         self.input_variance_ = steps.var(axis=0, dtype=np.float64)
 
-    def _program(self, compiled: dict | None = None) -> Program:
+    def _program(self) -> Program:
         """The cached program of this estimator's architecture."""
 
         def make() -> Program:
-            nonlocal compiled
-            compiled = compiled or self._get_compile_kwargs()
+            compiled = self._get_compile_kwargs()
             optimizer = compiled["optimizer"]
             optimizer = type(optimizer).from_config(optimizer.get_config())
             params = self._network_params()
@@ -415,9 +425,13 @@ class GRUEstimatorMixin:
             kwargs["optimizer"].learning_rate = self.learning_rate
         return kwargs
 
-    def _learning_rate(self, compiled: dict | None = None) -> float:
-        optimizer = (compiled or self._get_compile_kwargs())["optimizer"]
-        return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+    def _learning_rate(self) -> float:
+        """The learning rate a fresh optimizer starts with."""
+        if isinstance(self.optimizer, keras.optimizers.Optimizer):
+            return float(keras.ops.convert_to_numpy(self.optimizer.learning_rate))
+        return float(
+            self.get_params(deep=False).get("optimizer__learning_rate", self.learning_rate)
+        )
 
     def _user_callbacks(self) -> list:
         self._initialize_callbacks()  # scikeras's routing of callbacks__

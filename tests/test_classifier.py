@@ -68,7 +68,7 @@ def test_predict_proba_column_of_each_class_is_high_exactly_on_its_samples(label
     X[np.arange(60), which] += 2.0  # the step holding the peak gives the class
     y = np.asarray(labels)[which]
     assert list(pd.unique(y)) != sorted(labels)
-    clf = GRUClassifier(**{**FAST, "epochs": 10}).fit(X, y)
+    clf = GRUClassifier(**{**FAST, "epochs": 30}).fit(X, y)
     proba = clf.predict_proba(X)
     for label in labels:
         column = proba[:, list(clf.classes_).index(label)]
