@@ -24,6 +24,7 @@ from benchmarks.common import left_pad, load_series_csv, section_main, timed
 
 #: Data set -> task. Classification is scored by accuracy, regression by RMSE.
 DATASETS = {
+    "ItalyPowerDemand": "classification",
     "Coffee": "classification",
     "OSULeaf": "classification",
     "PickupGestureWiimoteZ": "classification",
@@ -35,6 +36,7 @@ DATASETS = {
 #: dict means "none documented yet": the row is then not run again, since it
 #: would repeat the defaults' row.
 BEST_SETTINGS: dict[str, dict] = {
+    "ItalyPowerDemand": {},
     "Coffee": {},
     "OSULeaf": {},
     "PickupGestureWiimoteZ": {},

@@ -27,7 +27,7 @@ def make_data(n_samples: int = 1000, n_steps: int = 20, seed: int = 42):
     return X, (X.sum(axis=1) > n_steps / 2).astype(int)
 
 
-def main(n_samples: int = 1000, epochs: int = 200, grid_epochs: int = 8, output_dir=None) -> dict:
+def main(n_samples: int = 1000, epochs="auto", grid_epochs: int = 8, output_dir=None) -> dict:
     X, y = make_data(n_samples)
     split = int(0.8 * n_samples)
     X_train, X_test, y_train, y_test = X[:split], X[split:], y[:split], y[split:]

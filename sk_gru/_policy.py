@@ -12,7 +12,9 @@ policy"):
   early stopping on only for large data sets.
 - Without a validation split, training stops when the training loss has not
   improved by ``tol`` for ``patience`` epochs, as ``MLPClassifier`` does with
-  ``tol`` and ``n_iter_no_change``; the last weights are kept.
+  ``tol`` and ``n_iter_no_change``; the last weights are kept. On a validation
+  loss ``tol`` is relative to the best loss: a smooth series' forecast reaches
+  losses of 1e-6, where an absolute 1e-4 stopped it at a tenth of its accuracy.
 - Without a validation split, patience is never fewer than ``MIN_PATIENCE_STEPS``
   gradient steps (ten epochs of one step are noise), and a plateau only stops
   training once learning has started (the loss fell below ``STARTED`` times its first value): on long series
@@ -101,7 +103,8 @@ class Plateau(keras.callbacks.Callback):
     patience : int
         Epochs without an improvement of at least ``tol`` before stopping.
     tol : float
-        Smallest decrease that counts as an improvement.
+        Smallest decrease that counts as an improvement: of the training loss, or
+        of the validation loss as a fraction of its best value so far.
     adapt_learning_rate : bool
         Multiply the learning rate by ``FACTOR`` after ``patience // 2`` epochs
         without improvement, once learning has started.
@@ -138,7 +141,14 @@ class Plateau(keras.callbacks.Callback):
         if self.first is None:
             self.first = current
         self.started = self.started or current < STARTED * self.first
-        if self.best is None or current < self.best - self.tol:
+        # On the validation loss any real decrease is better generalisation, down to
+        # 1e-6 for a smooth series, so tol is relative there. On the training loss,
+        # a loss below tol means the training set is learnt: tol is absolute, as in
+        # MLPClassifier, or memorising would run to the last epoch.
+        relative = self.monitor == "val_loss"
+        if self.best is None or current < self.best - self.tol * (
+            abs(self.best) if relative else 1
+        ):
             self.best = current
             self.wait = self.since_change = 0
             if self.restore_best:

@@ -86,21 +86,23 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
     shuffle : bool, default=True
         Shuffle the training data before each epoch.
     early_stopping : bool or "auto", default="auto"
-        True holds out ``validation_fraction`` of the training data (stratified), stops
-        when its loss has not improved by ``tol`` for ``patience`` epochs, and
-        restores the weights of the best epoch. "auto" does so only when the
-        held-out part has at least 50 samples; on smaller data a handful of
-        validation samples would decide, so training stops instead when the
-        training loss has not improved by ``tol`` for ``patience`` epochs, once it
-        has fallen below 0.9 times its first value, and keeps the last weights
-        (as ``MLPClassifier`` does). False trains for exactly ``epochs`` epochs.
+        True holds out ``validation_fraction`` of the training data (stratified),
+        stops when its loss has not improved by the fraction ``tol`` of its best
+        for ``patience`` epochs, and restores the weights of the best epoch.
+        "auto" does so only when the held-out part has at least 50 samples; on
+        smaller data a handful of validation samples would decide, so training
+        stops instead when the training loss has not improved by ``tol`` for
+        ``patience`` epochs, once it has fallen below 0.9 times its first value,
+        and keeps the last weights (as ``MLPClassifier`` does). False trains for
+        exactly ``epochs`` epochs.
     validation_fraction : float, default=0.1
         Fraction of the training data held out for early stopping.
     patience : int, default=10
         Epochs without improvement of the monitored loss before stopping. On the
         training loss, never fewer epochs than make 100 gradient steps.
     tol : float, default=1e-4
-        Smallest decrease of the monitored loss that counts as an improvement.
+        Smallest decrease that counts as an improvement: of the training loss, or
+        of the validation loss as a fraction of its best value so far.
     learning_rate_schedule : {"adaptive", "constant"}, default="adaptive"
         "adaptive" multiplies the learning rate by 0.3 each time the monitored
         loss has not improved for ``patience // 2`` epochs, once learning has

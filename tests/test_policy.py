@@ -107,6 +107,20 @@ def test_validation_plateau_restores_the_best_epochs_weights():
     assert model.weights == 2
 
 
+def test_validation_tol_is_relative_so_tiny_losses_still_improve():
+    plateau = Plateau(
+        "val_loss", patience=2, tol=1e-4, adapt_learning_rate=False, restore_best=True
+    )
+    model, last = _run(plateau, [1e-3 / 2**k for k in range(12)])  # halving, far below tol
+    assert not model.stop_training and last == 11 and model.weights == 11
+
+
+def test_training_loss_tol_is_absolute_so_a_learnt_set_stops():
+    plateau = Plateau("loss", patience=2, tol=1e-4, adapt_learning_rate=False, restore_best=False)
+    model, last = _run(plateau, [0.7, 0.1, 1e-5] + [1e-5 / 2**k for k in range(1, 12)])
+    assert model.stop_training and last == 2 + 2
+
+
 def test_a_few_dozen_samples_learn_a_separable_task_with_defaults():
     rng = np.random.default_rng(0)
     y = np.tile([0, 1], 30)
