@@ -239,7 +239,7 @@ class Program:
         learning_rate: float,
         callbacks: Sequence[keras.callbacks.Callback],
         verbose: int,
-        metrics: Callable[[NetworkState, str], dict] | None = None,
+        metrics: Callable[[Program, bool], dict] | None = None,
     ) -> tuple[NetworkState, dict[str, list[float]]]:
         """Train from ``state`` and return the new state and the history.
 
@@ -252,74 +252,43 @@ class Program:
                 self._compile_training(tf.TensorSpec((None, *y.shape[1:]), y.dtype))
                 self._state_functions()
             self.load(state, learning_rate)
-            history = self._run_epochs(
-                x,
-                y,
-                w,
-                validation,
-                batch_size,
-                shuffle,
-                seed,
-                epochs,
-                initial_epoch,
-                callbacks,
-                verbose,
-                metrics,
+            n = len(x)
+            steps = -(-n // batch_size)
+            model = self.model
+            model.stop_training = False
+            callback_list = keras.callbacks.CallbackList(
+                list(callbacks),
+                add_progbar=verbose != 0,
+                model=model,
+                verbose=verbose,
+                epochs=initial_epoch + epochs,
+                steps=steps,
             )
+            batch = tf.constant(batch_size, tf.int32)
+            x, y, w = tf.constant(x), tf.constant(y), tf.constant(w)
+            if validation is not None:
+                val = [tf.constant(array) for array in validation]
+                val_order = tf.range(len(validation[0]), dtype=tf.int32)
+            history: dict[str, list[float]] = {}
+            callback_list.on_train_begin()
+            for epoch in range(initial_epoch, initial_epoch + epochs):
+                callback_list.on_epoch_begin(epoch)
+                order = np.arange(n, dtype=np.int32)
+                if shuffle:
+                    order = np.random.default_rng([seed, epoch]).permutation(order)
+                logs = {"loss": float(self._train_epoch(x, y, w, tf.constant(order), batch))}
+                if validation is not None:
+                    logs["val_loss"] = float(self._evaluate(*val, val_order, batch))
+                if metrics is not None:
+                    logs.update(metrics(self, validation is not None))
+                callback_list.on_epoch_end(epoch, logs)
+                for key, value in logs.items():
+                    history.setdefault(key, []).append(float(value))
+                if model.stop_training:
+                    break
+            callback_list.on_train_end()
             fitted = self.read()
         return fitted, history
-
-    def _run_epochs(
-        self,
-        x,
-        y,
-        w,
-        validation,
-        batch_size,
-        shuffle,
-        seed,
-        epochs,
-        initial_epoch,
-        callbacks,
-        verbose,
-        metrics,
-    ) -> dict[str, list[float]]:
-        n = len(x)
-        steps = -(-n // batch_size)
-        model = self.model
-        model.stop_training = False
-        callback_list = keras.callbacks.CallbackList(
-            list(callbacks),
-            add_progbar=verbose != 0,
-            model=model,
-            verbose=verbose,
-            epochs=initial_epoch + epochs,
-            steps=steps,
-        )
-        batch = tf.constant(batch_size, tf.int32)
-        x, y, w = tf.constant(x), tf.constant(y), tf.constant(w)
-        if validation is not None:
-            val = [tf.constant(array) for array in validation]
-            val_order = tf.range(len(validation[0]), dtype=tf.int32)
-        history: dict[str, list[float]] = {}
-        callback_list.on_train_begin()
-        for epoch in range(initial_epoch, initial_epoch + epochs):
-            callback_list.on_epoch_begin(epoch)
-            order = np.arange(n, dtype=np.int32)
-            if shuffle:
-                order = np.random.default_rng([seed, epoch]).permutation(order)
-            logs = {"loss": float(self._train_epoch(x, y, w, tf.constant(order), batch))}
-            if validation is not None:
-                logs["val_loss"] = float(self._evaluate(*val, val_order, batch))
-            if metrics is not None:
-                logs.update(metrics(self, validation is not None))
-            callback_list.on_epoch_end(epoch, logs)
-            for key, value in logs.items():
-                history.setdefault(key, []).append(float(value))
-            if model.stop_training:
-                break
-        callback_list.on_train_end()
-        return history
 
 
 def _wrap_loss(function) -> Callable:
