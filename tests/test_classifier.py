@@ -128,7 +128,8 @@ def test_sample_weight_shifts_the_decision(sum_data):
 
 def test_class_weight_shifts_the_decision_without_touching_sample_weight(sum_data):
     X, y = sum_data
-    sample_weight = np.ones(len(y))
+    # float32, the dtype training uses, so that validation does not hand fit a copy.
+    sample_weight = np.ones(len(y), dtype=np.float32)
     plain = GRUClassifier(**FAST).fit(X, y, sample_weight=sample_weight)
     weighted = GRUClassifier(class_weight={0: 0.01, 1: 1.0}, **FAST)
     weighted.fit(X, y, sample_weight=sample_weight)
