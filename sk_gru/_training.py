@@ -12,8 +12,13 @@ runs its epochs, and reads the weights back out, so a second fit of the same
 architecture traces nothing. Programs live in a small least-recently-used cache.
 
 Measured on 2 cores (GRU(16), 1 epoch, 100 sequences of 10 steps, then predict):
-0.66 s per fit through ``keras.Model.fit`` with a new model, against about 15 ms
-once the architecture's program exists (``benchmarks/`` has the side-by-side run).
+0.66 s per fit through ``keras.Model.fit`` with a new model, against 11 to 20 ms
+once the architecture's program exists, level with skorch (``python -m
+benchmarks.fit`` has the side-by-side run). Of what was left after reuse, eager
+``assign`` and ``numpy`` calls per variable (8 ms) and Keras initializers (6 ms)
+went into one compiled call each way and NumPy draws. Clearing TensorFlow's kernel
+cache after a fit, as the per-model design needed, makes it re-instantiate the
+program's graph on the next call: 260 ms a fit.
 
 Inference calls ``stateless_call`` with an estimator's own weights as arguments, so
 estimators that share a program never share state; fits of one architecture in
