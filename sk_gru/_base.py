@@ -507,19 +507,19 @@ class GRUEstimatorMixin:
             model = build_gru_network(**self._network_params(), seed=0)
             model.compile(**{**compiled, "metrics": None})
             model.optimizer.build(model.trainable_variables)
-            self._model = model
-            self._refresh_model(force=True)
+            self._model, self._model_architecture = model, self._architecture
+            self._refresh_model()
         return self._model
 
-    def _refresh_model(self, force: bool = False) -> None:
+    def _refresh_model(self) -> None:
         """Copy the fitted weights into ``model_`` once it has been built."""
         model = vars(self).get("_model")
         if model is None:
             return
-        state = self._network_state
-        if not force and len(model.variables) != len(state.variables):
-            self._model = None  # another architecture: rebuilt on next access
+        if self._model_architecture != self._architecture:
+            self._model = None  # refitted with another architecture: rebuilt on access
             return
+        state = self._network_state
         for variable, value in zip(model.variables, state.variables, strict=True):
             variable.assign(value)
         if state.optimizer_variables is not None:

@@ -73,6 +73,20 @@ def test_model_is_a_keras_model_holding_the_fitted_weights(sum_data):
     )
 
 
+def test_model_follows_a_refit_with_another_architecture(sum_data):
+    X, y = sum_data
+    clf = GRUClassifier(**FAST, random_state=0).fit(X, y)
+    assert clf.model_.layers[-2].units == 8
+    clf.set_params(units=9)  # as many variables as before, of other shapes
+    clf.fit(X, y)
+    assert clf.model_.layers[-2].units == 9
+    np.testing.assert_allclose(
+        np.asarray(clf.model_(X[:3, :, None].astype(np.float32))).ravel(),
+        clf.predict_proba(X[:3])[:, 1],
+        rtol=1e-5,
+    )
+
+
 def test_history_logs_match_what_keras_callbacks_receive(sum_data):
     import keras
 
