@@ -42,11 +42,10 @@ AUTO_EPOCHS = 200
 _AUTO_CONV_STEPS = 64
 _AUTO_CONV_FILTERS = (64, 64)
 
-# Longest sequence whose recurrence inference unrolls into a flat graph.
-_MAX_UNROLLED_STEPS = 64
-
-# Rows per call of the compiled predict function; bounds memory on huge inputs.
-_PREDICT_CHUNK = 16_384
+# Longest sequence whose large-batch inference unrolls the recurrence (see
+# Program.infer): compiling the unrolled network takes 1.3 s at 32 steps, 2.5 s
+# at 64, and saves about half of each large predict.
+_MAX_UNROLLED_STEPS = 32
 
 
 def _hashable(value) -> Hashable:
@@ -641,8 +640,4 @@ class GRUEstimatorMixin:
         X = self._network_input(X)
         self._check_padding(X)
         program, state = self._program(), self._network_state
-        outputs = [
-            program.infer(state, X[start : start + _PREDICT_CHUNK])
-            for start in range(0, len(X), _PREDICT_CHUNK)
-        ]
-        return np.concatenate(outputs).astype(np.float64)
+        return program.infer(state, X).astype(np.float64)

@@ -41,6 +41,17 @@ from ._runtime import released_training_graphs
 # Architectures whose programs stay traced; a grid search rarely has more at once.
 _CACHE_SIZE = 16
 
+# Most rows per inference call; bounds memory on huge inputs.
+_MAX_ROWS = 4096
+
+# Fewest (padded) rows for which inference takes the unrolled network.
+_UNROLL_MIN_ROWS = 512
+
+
+def _use_xla() -> bool:
+    """XLA for inference on CPU; on a GPU, Keras's cuDNN kernel is not XLA-compatible."""
+    return not tf.config.list_logical_devices("GPU")
+
 
 @dataclass
 class NetworkState:
@@ -76,9 +87,9 @@ class Program:
     optimizer : keras optimizer
         An optimizer the program owns.
     unroll_inference : bool, default=False
-        Infer through an unrolled copy of the network: for short sequences a call
-        takes about half the time, for half a second more tracing, paid once per
-        architecture.
+        Infer large batches through an unrolled copy of the network (see
+        :meth:`infer`). For short sequences only: compiling it takes about 0.5 s
+        for 10 steps and 2.5 s for 64.
     """
 
     def __init__(
@@ -100,7 +111,7 @@ class Program:
         self._x_spec = x_spec
         self._train_epoch = None
         self._evaluate = None
-        self._infer = None
+        self._infer: dict[bool, Callable] = {}
 
     # -- weights ---------------------------------------------------------------------
 
@@ -208,9 +219,40 @@ class Program:
         self._evaluate = tf.function(evaluate, input_signature=signature)
 
     def infer(self, state: NetworkState, x: np.ndarray) -> np.ndarray:
-        """The network's outputs for ``x`` with the weights of ``state``."""
-        if self._infer is None:
-            template = self._build(unroll=True) if self._unroll_inference else self.model
+        """The network's outputs for ``x`` with the weights of ``state``.
+
+        Calls go through XLA, which compiles once per input shape, so the rows are
+        zero-padded up to a power of two (in chunks of at most ``_MAX_ROWS``): an
+        architecture compiles at most 13 shapes, each in 0.15 to 0.3 s. Measured on
+        2 cores for GRU(50) on 10 steps, one sequence takes 0.11 ms against 0.34 ms
+        without XLA. Batches of ``_UNROLL_MIN_ROWS`` rows or more go through the
+        unrolled network where the program has one: 2.6 ms for 1024 rows against
+        5.8 ms for the XLA loop. The program used depends only on the padded shape,
+        so an estimator predicts the same rows the same way on every call.
+        """
+        trainable, non_trainable = state.inference_arguments(self)
+        outputs = []
+        for start in range(0, len(x), _MAX_ROWS):
+            chunk = x[start : start + _MAX_ROWS]
+            n_rows = len(chunk)
+            rows = 1 << (n_rows - 1).bit_length()
+            if rows > n_rows:
+                padding = np.zeros((rows - n_rows, *chunk.shape[1:]), dtype=chunk.dtype)
+                chunk = np.concatenate([chunk, padding])
+            function = self._inference_function(
+                unroll=self._unroll_inference and rows >= _UNROLL_MIN_ROWS
+            )
+            # The flat call skips binding 20-odd arguments to the signature, half
+            # the Python time of a one-sequence predict.
+            arguments = [*trainable, *non_trainable, tf.constant(chunk)]
+            result = function._call_flat(arguments, function.captured_inputs)
+            outputs.append(result.numpy()[:n_rows])
+        return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
+
+    def _inference_function(self, unroll: bool):
+        """The compiled forward pass, with the weights as arguments."""
+        if unroll not in self._infer:
+            template = self._build(unroll=True) if unroll else self.model
 
             def forward(trainable, non_trainable, inputs):
                 return template.stateless_call(trainable, non_trainable, inputs, training=False)[0]
@@ -220,13 +262,11 @@ class Program:
                 [tf.TensorSpec(variables[i].shape, variables[i].dtype) for i in indices]
                 for indices in (self.trainable_indices, self.non_trainable_indices)
             ]
-            function = tf.function(forward, input_signature=[*signature, self._x_spec])
-            self._infer = function.get_concrete_function()
-        trainable, non_trainable = state.inference_arguments(self)
-        # The flat call skips binding 20-odd arguments to the signature, half the
-        # Python time of a one-sequence predict.
-        arguments = [*trainable, *non_trainable, tf.constant(x)]
-        return self._infer._call_flat(arguments, self._infer.captured_inputs).numpy()
+            function = tf.function(
+                forward, input_signature=[*signature, self._x_spec], jit_compile=_use_xla()
+            )
+            self._infer[unroll] = function.get_concrete_function()
+        return self._infer[unroll]
 
     # -- training ----------------------------------------------------------------------
 
