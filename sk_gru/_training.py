@@ -48,6 +48,19 @@ _MAX_ROWS = 4096
 _UNROLL_MIN_ROWS = 512
 
 
+def padded_chunks(x: np.ndarray):
+    """Yield ``(chunk, n_rows)``: ``x`` in chunks of at most ``_MAX_ROWS`` rows, each
+    zero-padded to a power of two, with its number of real rows."""
+    for start in range(0, len(x), _MAX_ROWS):
+        chunk = x[start : start + _MAX_ROWS]
+        n_rows = len(chunk)
+        rows = 1 << (n_rows - 1).bit_length()
+        if rows > n_rows:
+            padding = np.zeros((rows - n_rows, *chunk.shape[1:]), dtype=chunk.dtype)
+            chunk = np.concatenate([chunk, padding])
+        yield chunk, n_rows
+
+
 def _use_xla() -> bool:
     """XLA for inference on CPU; on a GPU, Keras's cuDNN kernel is not XLA-compatible."""
     return not tf.config.list_logical_devices("GPU")
@@ -232,15 +245,9 @@ class Program:
         """
         trainable, non_trainable = state.inference_arguments(self)
         outputs = []
-        for start in range(0, len(x), _MAX_ROWS):
-            chunk = x[start : start + _MAX_ROWS]
-            n_rows = len(chunk)
-            rows = 1 << (n_rows - 1).bit_length()
-            if rows > n_rows:
-                padding = np.zeros((rows - n_rows, *chunk.shape[1:]), dtype=chunk.dtype)
-                chunk = np.concatenate([chunk, padding])
+        for chunk, n_rows in padded_chunks(x):
             function = self._inference_function(
-                unroll=self._unroll_inference and rows >= _UNROLL_MIN_ROWS
+                unroll=self._unroll_inference and len(chunk) >= _UNROLL_MIN_ROWS
             )
             # The flat call skips binding 20-odd arguments to the signature, half
             # the Python time of a one-sequence predict.

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from sk_gru import GRUClassifier, GRURegressor
+from sk_gru import _training as training
 
 FAST = {"units": 8, "epochs": 2, "early_stopping": False}
 
@@ -62,6 +63,35 @@ def test_fits_in_threads_match_serial_fits_and_leave_others_alone(regression_dat
         np.testing.assert_array_equal(estimator.predict(X), expected)
     for prediction in during:
         np.testing.assert_array_equal(prediction, before)
+
+
+def test_inference_pads_to_a_power_of_two_and_splits_large_inputs(sum_data, monkeypatch):
+    x = np.arange(19 * 3, dtype=np.float32).reshape(19, 3, 1)
+    monkeypatch.setattr(training, "_MAX_ROWS", 8)
+    chunks = list(training.padded_chunks(x))
+    assert [(len(chunk), n_rows) for chunk, n_rows in chunks] == [(8, 8), (8, 8), (4, 3)]
+    np.testing.assert_array_equal(np.concatenate([c[:n] for c, n in chunks]), x)
+    np.testing.assert_array_equal(chunks[-1][0][3], 0.0)
+    # Through the estimator: the padding rows are dropped, chunks stay in order.
+    X, y = sum_data
+    reg = GRURegressor(**FAST, random_state=0).fit(X, y)
+    chunked = reg.predict(X[:19])
+    monkeypatch.setattr(training, "_MAX_ROWS", 4096)
+    np.testing.assert_allclose(chunked, reg.predict(X[:19]), rtol=1e-6)
+
+
+def test_large_batches_take_the_unrolled_network_with_the_same_outputs(sum_data, monkeypatch):
+    X, y = sum_data
+    reg = GRURegressor(**FAST, random_state=0).fit(X, y)
+    program = _program(reg)
+    rolled = reg.predict(X[:8])
+    assert program._infer.keys() == {False}
+    monkeypatch.setattr(training, "_UNROLL_MIN_ROWS", 8)
+    unrolled = reg.predict(X[:8])
+    assert program._infer.keys() == {False, True}
+    np.testing.assert_allclose(unrolled, rolled, rtol=1e-5)
+    # Each shape keeps its program: the same rows predict the same on every call.
+    np.testing.assert_array_equal(reg.predict(X[:8]), unrolled)
 
 
 def test_model_is_a_keras_model_holding_the_fitted_weights(sum_data):
