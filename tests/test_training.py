@@ -15,18 +15,22 @@ def _program(estimator):
     return estimator._program()
 
 
+def _traces(program):
+    return sum(f.experimental_get_tracing_count() for f in program._train_epoch.values())
+
+
 def test_second_fit_of_the_same_architecture_traces_nothing(sum_data):
     X, y = sum_data
     first = GRUClassifier(**FAST, random_state=0).fit(X, y)
     first.predict(X)
     program = _program(first)
-    traces = program._train_epoch.experimental_get_tracing_count()
+    traces = _traces(program)
     inference = dict(program._infer)
     # Another seed, learning rate, data size and epoch count: all data, no new graph.
     second = GRUClassifier(**{**FAST, "epochs": 3}, random_state=1, learning_rate=0.01)
     second.fit(X[:50], y[:50]).predict(X[:7])
     assert _program(second) is program
-    assert program._train_epoch.experimental_get_tracing_count() == traces
+    assert _traces(program) == traces
     assert program._infer == inference
 
 
@@ -63,6 +67,18 @@ def test_fits_in_threads_match_serial_fits_and_leave_others_alone(regression_dat
         np.testing.assert_array_equal(estimator.predict(X), expected)
     for prediction in during:
         np.testing.assert_array_equal(prediction, before)
+
+
+def test_long_fits_train_through_xla_to_the_same_model(regression_data, monkeypatch):
+    X, y = regression_data
+    plain = GRURegressor(**FAST, random_state=0).fit(X, y)  # 2 epochs: too few steps
+    xla_epoch = _program(plain)._train_epoch[True]
+    assert xla_epoch.experimental_get_tracing_count() == 0
+    monkeypatch.setattr(training, "_XLA_STEPS", 2)
+    compiled = GRURegressor(**FAST, random_state=0).fit(X, y)
+    assert xla_epoch.experimental_get_tracing_count() == 1
+    np.testing.assert_allclose(compiled.history_["loss"], plain.history_["loss"], rtol=1e-4)
+    np.testing.assert_allclose(compiled.predict(X), plain.predict(X), rtol=1e-4)
 
 
 def test_inference_pads_to_a_power_of_two_and_splits_large_inputs(sum_data, monkeypatch):
