@@ -130,8 +130,7 @@ class Program:
         self.non_trainable_indices = [position[id(v)] for v in self.model.non_trainable_variables]
         x_spec = tf.TensorSpec((None, *self.model.input_shape[1:]), self.model.inputs[0].dtype)
         self._x_spec = x_spec
-        self._train_epoch = None
-        self._evaluate = None
+        self._y_spec = None
         self._infer: dict[bool, Callable] = {}
 
     # -- weights ---------------------------------------------------------------------
@@ -233,7 +232,7 @@ class Program:
                     total += train_step(*batch_at((x, y, w), order, n // batch_size, batch_size))
                 return total / tf.cast(n, tf.float32)
 
-            return tf.function(train_epoch, input_signature=signature)
+            return train_epoch
 
         def evaluate(x, y, w, order, batch_size):
             n = tf.shape(order)[0]
@@ -244,12 +243,26 @@ class Program:
                 total += tf.cast(value, tf.float32) * tf.cast(tf.shape(xb)[0], tf.float32)
             return total / tf.cast(n, tf.float32)
 
+        def compiled(function):
+            # Traced once, when first needed, and called as a concrete function:
+            # TensorFlow's retracing warning counts the calls of every program's
+            # tf.function as one (by code object), so a search over architectures
+            # would set it off although no program traces twice.
+            return lambda: tf.function(function, input_signature=signature).get_concrete_function()
+
         self._y_spec = y_spec
-        self._train_epoch = {
-            False: epoch_of(train_step),
-            True: epoch_of(tf.function(train_step, jit_compile=True)),
+        self._compiled = {}
+        self._make = {
+            "epoch": compiled(epoch_of(train_step)),
+            "xla epoch": compiled(epoch_of(tf.function(train_step, jit_compile=True))),
+            "evaluate": compiled(evaluate),
         }
-        self._evaluate = tf.function(evaluate, input_signature=signature)
+
+    def _function(self, name: str):
+        """The compiled function ``name`` ("epoch", "xla epoch" or "evaluate")."""
+        if name not in self._compiled:
+            self._compiled[name] = self._make[name]()
+        return self._compiled[name]
 
     def infer(self, state: NetworkState, x: np.ndarray) -> np.ndarray:
         """The network's outputs for ``x`` with the weights of ``state``.
@@ -320,7 +333,7 @@ class Program:
         """
         x, y, w = data
         with self.lock, released_training_graphs():
-            if self._train_epoch is None or self._y_spec.dtype != tf.as_dtype(y.dtype):
+            if self._y_spec is None or self._y_spec.dtype != tf.as_dtype(y.dtype):
                 self._compile_training(tf.TensorSpec((None, *y.shape[1:]), y.dtype))
                 self._state_functions()
             self.load(state, learning_rate)
@@ -339,7 +352,7 @@ class Program:
             batch = tf.constant(batch_size, tf.int32)
             # Fits planned long enough to repay compiling run through XLA throughout.
             long_fit = _use_xla() and epochs * (n // batch_size) >= _XLA_STEPS
-            train_epoch = self._train_epoch[long_fit]
+            train_epoch = self._function("xla epoch" if long_fit else "epoch")
             x, y, w = tf.constant(x), tf.constant(y), tf.constant(w)
             if validation is not None:
                 val = [tf.constant(array) for array in validation]
@@ -353,7 +366,7 @@ class Program:
                     order = np.random.default_rng([seed, epoch]).permutation(order)
                 logs = {"loss": float(train_epoch(x, y, w, tf.constant(order), batch))}
                 if validation is not None:
-                    logs["val_loss"] = float(self._evaluate(*val, val_order, batch))
+                    logs["val_loss"] = float(self._function("evaluate")(*val, val_order, batch))
                 if metrics is not None:
                     logs.update(metrics(self, validation is not None))
                 callback_list.on_epoch_end(epoch, logs)

@@ -170,11 +170,11 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
     {
         "series": ["array-like"],
         "horizon": [Interval(Integral, 1, None, closed="left")],
-        "difference": [Interval(Integral, 0, None, closed="left")],
+        "difference": [Interval(Integral, 0, None, closed="left"), tuple, list],
     },
     prefer_skip_nested_validation=True,
 )
-def forecast_pairs(series, horizon: int = 1, *, difference: int = 0):
+def forecast_pairs(series, horizon: int = 1, *, difference: int | tuple[int, ...] = 0):
     """Aligned ``(X, y)`` for forecasting the next ``horizon`` values.
 
     Row ``t`` of ``X`` is the observation at time ``t`` and ``y[t]`` holds the
@@ -188,11 +188,14 @@ def forecast_pairs(series, horizon: int = 1, *, difference: int = 0):
         With several columns, ``y`` is taken from the first.
     horizon : int, default=1
         Number of future values in ``y``.
-    difference : int, default=0
+    difference : int or tuple of int, default=0
         If positive, pair up the differences ``series[t] - series[t - difference]``
         instead of the levels: 1 removes a trend, 12 a yearly pattern in monthly
-        data. Take logs first for growth in percent. ``recursive_forecast`` with the
-        same ``difference`` turns forecasts back into levels.
+        data. A tuple differences once per lag, in turn: ``(1, 12)`` is the change
+        from last month of the year-on-year change, the transform of the classic
+        "airline" model of Box and Jenkins. Take logs first for growth in percent.
+        ``recursive_forecast`` with the same ``difference`` turns forecasts back
+        into levels.
 
     Returns
     -------
@@ -216,15 +219,18 @@ def forecast_pairs(series, horizon: int = 1, *, difference: int = 0):
     values = values.reshape(len(values), -1)
     if not np.isfinite(values).all():
         raise ValueError("forecast_pairs: the series contains NaN or infinity.")
-    if difference:
-        if len(values) <= difference:
+    lags = _lags(difference)
+    if lags:
+        if len(values) <= sum(lags):
             raise ValueError(
-                f"forecast_pairs needs more than difference={difference} observations; "
-                f"got {len(values)}."
+                f"forecast_pairs needs more than {sum(lags)} observations to difference "
+                f"with difference={difference}; got {len(values)}."
             )
-        values = values[difference:] - values[:-difference]
+        for lag in lags:
+            values = values[lag:] - values[:-lag]
         if frame is not None:
-            frame = pd.DataFrame(values, index=frame.index[difference:], columns=frame.columns)
+            index = frame.index[sum(lags) :]
+            frame = pd.DataFrame(values, index=index, columns=frame.columns)
     n_rows = len(values) - horizon
     if n_rows < 1:
         raise ValueError(
@@ -246,7 +252,7 @@ def forecast_pairs(series, horizon: int = 1, *, difference: int = 0):
     {
         "history": ["array-like"],
         "steps": [Interval(Integral, 1, None, closed="left")],
-        "difference": [Interval(Integral, 0, None, closed="left")],
+        "difference": [Interval(Integral, 0, None, closed="left"), tuple, list],
     },
     prefer_skip_nested_validation=True,
 )
@@ -265,7 +271,7 @@ def recursive_forecast(estimator, history, steps: int, *, difference: int = 0):
         Observed values, most recent last; a pandas Series keeps its index.
     steps : int
         Number of values to forecast.
-    difference : int, default=0
+    difference : int or tuple of int, default=0
         The ``difference`` the estimator was trained with in :func:`forecast_pairs`:
         the history is differenced the same way and the forecast differences are
         added back, so the forecasts are levels.
@@ -294,18 +300,19 @@ def recursive_forecast(estimator, history, steps: int, *, difference: int = 0):
     values = values.ravel()
     if not np.isfinite(values).all():
         raise ValueError("recursive_forecast: the history contains NaN or infinity.")
-    needed = _history_needed(estimator) + difference
+    lags = _lags(difference)
+    needed = _history_needed(estimator) + sum(lags)
     if len(values) < needed:
         raise ValueError(
             f"recursive_forecast needs at least {needed} observations of history (the "
-            f"window of the estimator plus difference); got {len(values)}."
+            f"window of the estimator plus the lags of difference); got {len(values)}."
         )
-    levels = list(values[-needed:])
-    buffer = (
-        [levels[i] - levels[i - difference] for i in range(difference, needed)]
-        if difference
-        else levels[:]
-    )
+    # stages[0] holds levels, stages[k] the series differenced by lags[:k].
+    stages = [list(values[-needed:])]
+    for lag in lags:
+        previous = stages[-1]
+        stages.append([previous[i] - previous[i - lag] for i in range(lag, len(previous))])
+    buffer = stages[-1][:]
     # Match how the estimator was fitted, so scikit-learn sees the same feature names.
     names = getattr(estimator, "feature_names_in_", None)
     forecasts = []
@@ -314,9 +321,10 @@ def recursive_forecast(estimator, history, steps: int, *, difference: int = 0):
         rows = rows if names is None else pd.DataFrame(rows, columns=names)
         prediction = float(np.ravel(estimator.predict(rows))[-1])
         buffer = buffer[1:] + [prediction]
-        if difference:
-            levels.append(levels[-difference] + prediction)
-            prediction = levels[-1]
+        for stage in range(len(lags), 0, -1):  # undo each difference, last first
+            stages[stage].append(prediction)
+            prediction = stages[stage - 1][-lags[stage - 1]] + prediction
+        stages[0].append(prediction)
         forecasts.append(prediction)
     forecasts = np.asarray(forecasts)
     if isinstance(history, pd.Series):
@@ -324,6 +332,19 @@ def recursive_forecast(estimator, history, steps: int, *, difference: int = 0):
         if index is not None:
             return pd.Series(forecasts, index=index, name=history.name)
     return forecasts
+
+
+def _lags(difference) -> tuple[int, ...]:
+    """The lags of ``difference``: () for 0, (d,) for an int d, the tuple's lags."""
+    if isinstance(difference, Integral):
+        return (int(difference),) if difference else ()
+    lags = tuple(difference)
+    if not lags or not all(isinstance(lag, Integral) and lag >= 1 for lag in lags):
+        raise ValueError(
+            f"difference must be a non-negative int or a non-empty tuple of positive "
+            f"ints; got {difference!r}."
+        )
+    return tuple(int(lag) for lag in lags)
 
 
 def _history_needed(estimator) -> int:

@@ -165,6 +165,18 @@ def test_no_retracing_warning_across_folds_and_repeated_calls(sum_data, caplog, 
     assert not [r for r in caplog.records if "retracing" in r.getMessage()]
 
 
+def test_no_retracing_warning_over_many_architectures(sum_data, caplog, monkeypatch):
+    # Each architecture's program traces once; TensorFlow must not count them as one
+    # function retracing (it counts by Python code object, see the test above).
+    fresh = polymorphic_function._FrequentTracingDetectorManager()
+    monkeypatch.setattr(polymorphic_function, "_frequent_tracing_detector_manager", fresh)
+    X, y = sum_data[0][:40], sum_data[1][:40]
+    with caplog.at_level(logging.WARNING):
+        for units in range(2, 8):  # six programs, one traced call each
+            GRUClassifier(**{**FAST, "epochs": 1, "units": units}).fit(X, y)
+    assert not [r for r in caplog.records if "retracing" in r.getMessage()]
+
+
 def test_fit_leaves_no_custom_gradient_entries_behind(sum_data):
     X, y = sum_data
     before = _custom_gradient_entries()

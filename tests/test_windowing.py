@@ -104,6 +104,19 @@ def test_forecast_pairs_can_difference_the_series():
     np.testing.assert_array_equal(y, [3.0, 4.0])
 
 
+def test_forecast_pairs_differences_once_per_lag():
+    series = np.arange(7.0) ** 3  # first differences 1, 7, 19, 37, 61, 91
+    X, y = forecast_pairs(series, difference=(1, 2))  # then lag 2: 18, 30, 42, 54
+    np.testing.assert_array_equal(X.ravel(), [18.0, 30.0, 42.0])
+    np.testing.assert_array_equal(y, [30.0, 42.0, 54.0])
+
+
+@pytest.mark.parametrize("difference", [(1, 0), (), (1.5,), [2, -1]])
+def test_forecast_pairs_rejects_bad_lags(difference):
+    with pytest.raises(ValueError, match="difference must be"):
+        forecast_pairs(np.arange(30.0), difference=difference)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [({"horizon": 0}, "'horizon' parameter"), ({"horizon": 10}, "more than horizon")],
@@ -124,6 +137,15 @@ def test_recursive_forecast_undoes_differencing():
     model = LinearRegression().fit(*forecast_pairs(series, difference=1))
     forecast = recursive_forecast(model, series, steps=2, difference=1)
     np.testing.assert_allclose(forecast, [400.0, 441.0])
+
+
+def test_recursive_forecast_undoes_seasonal_and_trend_differencing():
+    t = np.arange(40.0)
+    series = t**2 + np.array([0.0, 3.0, 1.0, -2.0])[np.arange(40) % 4]  # season of 4
+    # The lag-4 difference removes the season and leaves 8t - 16; lag 1 leaves 8.
+    model = LinearRegression().fit(*forecast_pairs(series[:32], difference=(4, 1)))
+    forecast = recursive_forecast(model, series[:32], steps=8, difference=(4, 1))
+    np.testing.assert_allclose(forecast, series[32:])
 
 
 def test_recursive_forecast_continues_a_datetime_index():
