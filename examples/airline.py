@@ -1,12 +1,19 @@
-"""Forecast airline passengers 36 months ahead with a GRU.
+"""Forecast airline passengers 36 months ahead with GRUs.
 
 The monthly series (1949-1960, shipped as ``sk_gru.datasets.load_airline``) grows
 every year, so a model trained on levels would be asked for values it never saw.
-We forecast the year-on-year change of the log instead (``difference=12``), and
+We forecast the change from last month of the year-on-year change of the log
+(``difference=(1, 12)``, the transform of Box and Jenkins' "airline" model), and
 ``recursive_forecast`` turns the forecasts back into passengers. The last 36
 months are held out; MAPE is reported next to the seasonal naive forecast (this
-year's month repeated), computed here on the same split. The model is the README's
-recipe: a windower and a GRURegressor with default parameters.
+year's month repeated), computed here on the same split.
+
+With 95 training pairs, one GRU's 36-step forecast depends on its seed (MAPE 0.065
+to 0.21 over random_state 0 to 4, measured 2026-11-27), so the recipe averages five
+GRURegressors with default parameters (``VotingRegressor``): 0.045 to 0.056 over
+three disjoint sets of five seeds. With ``difference=12`` alone, a linear
+autoregression reverts to the training years' mean growth and scores 0.13 to 0.145,
+no better than seasonal naive; the second difference lets it reach 0.04.
 
 Run: python examples/airline.py
 """
@@ -18,32 +25,38 @@ import time
 import numpy as np
 import pandas as pd
 from _common import plt, save_figure
+from sklearn.ensemble import VotingRegressor
 from sklearn.pipeline import make_pipeline
 
 from sk_gru import GRURegressor, SequenceWindower, forecast_pairs, recursive_forecast
 from sk_gru.datasets import load_airline
 
 
-def main(test_months: int = 36, epochs="auto", random_state: int = 0, output_dir=None) -> dict:
+def main(
+    test_months: int = 36, epochs="auto", random_state: int = 0, n_models: int = 5, output_dir=None
+) -> dict:
     passengers = load_airline()
     train, test = passengers.iloc[:-test_months], passengers.iloc[-test_months:]
     log_train = np.log(train)
 
-    X, y = forecast_pairs(log_train, difference=12)
+    X, y = forecast_pairs(log_train, difference=(1, 12))
+    seeds = range(n_models * random_state, n_models * (random_state + 1))
     model = make_pipeline(
         SequenceWindower(window=12),
-        GRURegressor(epochs=epochs, random_state=random_state),
+        VotingRegressor(
+            [(f"gru{seed}", GRURegressor(epochs=epochs, random_state=seed)) for seed in seeds]
+        ),
     )
     start = time.perf_counter()
     model.fit(X, y)
     fit_seconds = time.perf_counter() - start
 
-    log_forecast = recursive_forecast(model, log_train, steps=test_months, difference=12)
+    log_forecast = recursive_forecast(model, log_train, steps=test_months, difference=(1, 12))
     forecast = np.exp(log_forecast)
     mape = float(np.mean(np.abs(forecast.to_numpy() - test.to_numpy()) / test.to_numpy()))
     naive = train.iloc[-12:].to_numpy()
     seasonal_naive = float(np.mean(np.abs(np.resize(naive, test_months) - test) / test))
-    print(f"GRURegressor on log differences: MAPE {mape:.3f} (fit {fit_seconds:.1f} s)")
+    print(f"{n_models} GRURegressors on log differences: MAPE {mape:.3f} (fit {fit_seconds:.1f} s)")
     print(f"Seasonal naive, computed here:   MAPE {seasonal_naive:.3f}")
 
     fig, ax = plt.subplots(figsize=(8, 3.5))
