@@ -77,7 +77,7 @@ def padded_chunks(x: np.ndarray):
 
 
 def _use_xla() -> bool:
-    """XLA for inference on CPU; on a GPU, Keras's cuDNN kernel is not XLA-compatible."""
+    """XLA on CPU only: on a GPU, Keras's cuDNN kernel does not compile under it."""
     return not tf.config.list_logical_devices("GPU")
 
 

@@ -256,7 +256,7 @@ def forecast_pairs(series, horizon: int = 1, *, difference: int | tuple[int, ...
     },
     prefer_skip_nested_validation=True,
 )
-def recursive_forecast(estimator, history, steps: int, *, difference: int = 0):
+def recursive_forecast(estimator, history, steps: int, *, difference: int | tuple[int, ...] = 0):
     """Forecast ``steps`` values ahead, feeding each prediction back as input.
 
     Works with any fitted estimator or Pipeline that maps the rows of a univariate
