@@ -27,8 +27,8 @@ several threads take the program's lock in turn.
 XLA (CPU only: Keras's cuDNN kernel does not compile under it) is used where it
 pays. Inference always: one sequence in 0.11 ms instead of 0.34 ms, compiled once
 per padded batch size (see :meth:`Program.infer`). Training only in fits planned
-for ``_XLA_STEPS`` full-batch steps or more, since compiling the step costs 1 to 5 s
-per architecture and saves about 40 % of each step.
+for ``_XLA_STEPS`` full-batch steps or more, since compiling the step costs one to
+three seconds per architecture and saves about 40 % of each step.
 """
 
 from __future__ import annotations
@@ -48,12 +48,13 @@ from ._runtime import released_training_graphs
 _CACHE_SIZE = 16
 
 # Fewest full-batch steps (epochs times full batches) a fit must plan for its steps to
-# run through XLA. Measured on 2 cores: compiling takes 1.2 s for GRU(64) on 20
-# steps and 4.5 s for a masked GRU(50) on 10 steps (once per architecture and batch
-# size in a process), and saves about 1.2 ms of each 2.7 ms step. A fit planning a
-# thousand steps lost: the sine example's fresh fit took 7.9 s instead of 5.0 s
-# (1.9 s instead of 3.3 s once compiled). With epochs="auto" (200 epochs, batch 64)
-# this takes 1600 samples or more.
+# run through XLA. Measured on 2 cores: XLA adds about 1 s to the first fit of an
+# architecture and batch size in a process (GRU(50) on 10 steps, masked or not), and
+# saves about 1.2 ms of each 2.7 ms step (GRU(64), 20 steps). At 1000 planned steps
+# the sum task with defaults fitted in 2.5 s instead of 4.1 s, but the sine
+# example's fresh fit took 7.9 s instead of 5.0 s (1.9 s instead of 3.3 s once
+# compiled; where its extra 2.9 s go was not found). With epochs="auto" (200
+# epochs, batch 64) this threshold takes 1600 samples or more.
 _XLA_STEPS = 5000
 
 # Most rows per inference call; bounds memory on huge inputs.
