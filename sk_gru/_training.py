@@ -77,6 +77,16 @@ def padded_chunks(x: np.ndarray):
         yield chunk, n_rows
 
 
+def _call(function, *tensors):
+    """Call a concrete function with its flat tensor arguments.
+
+    ``_call_flat`` skips binding the arguments to the signature and casting each to
+    its spec: about 2.5 ms of a 17 ms small fit, half the Python time of a
+    one-sequence predict.
+    """
+    return function._call_flat(list(tensors), function.captured_inputs)
+
+
 def _use_xla() -> bool:
     """XLA on CPU only: on a GPU, Keras's cuDNN kernel does not compile under it."""
     return not tf.config.list_logical_devices("GPU")
@@ -191,11 +201,11 @@ class Program:
             if self._rate_position is not None:
                 dtype = optimizer[self._rate_position].dtype
                 optimizer[self._rate_position] = np.asarray(learning_rate, dtype)
-        self._assign([*state.variables, *optimizer])
+        _call(self._assign, *[tf.constant(value) for value in (*state.variables, *optimizer)])
 
     def read(self) -> NetworkState:
         """The network's and the optimizer's variables as a new state."""
-        values = [value.numpy() for value in self._read()]
+        values = [value.numpy() for value in _call(self._read)]
         n = len(self.model.variables)
         if self._rate_position is None:
             rate = keras.ops.convert_to_numpy(self.optimizer.learning_rate)
@@ -293,8 +303,7 @@ class Program:
             # The flat call skips binding 20-odd arguments to the signature, half
             # the Python time of a one-sequence predict.
             arguments = [*trainable, *non_trainable, tf.constant(chunk)]
-            result = function._call_flat(arguments, function.captured_inputs)
-            outputs.append(result.numpy()[:n_rows])
+            outputs.append(_call(function, *arguments).numpy()[:n_rows])
         return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
 
     def _inference_function(self, unroll: bool):
@@ -372,9 +381,10 @@ class Program:
                 order = np.arange(n, dtype=np.int32)
                 if shuffle:
                     order = np.random.default_rng([seed, epoch]).permutation(order)
-                logs = {"loss": float(train_epoch(x, y, w, tf.constant(order), batch))}
+                logs = {"loss": float(_call(train_epoch, x, y, w, tf.constant(order), batch))}
                 if validation is not None:
-                    logs["val_loss"] = float(self._function("evaluate")(*val, val_order, batch))
+                    evaluate = self._function("evaluate")
+                    logs["val_loss"] = float(_call(evaluate, *val, val_order, batch))
                 if metrics is not None:
                     logs.update(metrics(self, validation is not None))
                 callback_list.on_epoch_end(epoch, logs)
