@@ -81,8 +81,8 @@ def _call(function, *tensors):
     """Call a concrete function with its flat tensor arguments.
 
     ``_call_flat`` skips binding the arguments to the signature and casting each to
-    its spec: about 2.5 ms of a 17 ms small fit, half the Python time of a
-    one-sequence predict.
+    its spec: about 2 ms of a 14 ms small fit (GRU(16), 1 epoch, 100 sequences,
+    then predict), and half the Python time of a one-sequence predict.
     """
     return function._call_flat(list(tensors), function.captured_inputs)
 
