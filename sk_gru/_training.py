@@ -300,10 +300,8 @@ class Program:
             function = self._inference_function(
                 unroll=self._unroll_inference and len(chunk) >= _UNROLL_MIN_ROWS
             )
-            # The flat call skips binding 20-odd arguments to the signature, half
-            # the Python time of a one-sequence predict.
-            arguments = [*trainable, *non_trainable, tf.constant(chunk)]
-            outputs.append(_call(function, *arguments).numpy()[:n_rows])
+            result = _call(function, *trainable, *non_trainable, tf.constant(chunk))
+            outputs.append(result.numpy()[:n_rows])
         return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
 
     def _inference_function(self, unroll: bool):
