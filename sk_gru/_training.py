@@ -33,6 +33,7 @@ three seconds per architecture and saves about 40 % of each step.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
@@ -185,8 +186,10 @@ class Program:
         def read():
             return [tf.identity(v.value) for v in variables]
 
-        self._assign = tf.function(assign, input_signature=[specs]).get_concrete_function()
-        self._read = tf.function(read).get_concrete_function()
+        self._assign = tf.function(
+            assign, input_signature=[specs], autograph=False
+        ).get_concrete_function()
+        self._read = tf.function(read, autograph=False).get_concrete_function()
         # A fresh optimizer: every slot zero, the learning rate filled in per fit.
         self._fresh_optimizer = [np.zeros(v.shape, v.dtype) for v in self.optimizer.variables]
         rate = getattr(self.optimizer, "_learning_rate", None)
@@ -243,44 +246,66 @@ class Program:
             # its shape changes with the data size, so XLA would compile it anew.
             def train_epoch(x, y, w, order, batch_size):
                 n = tf.shape(order)[0]
-                total = tf.constant(0.0)
-                for step in tf.range(n // batch_size):
-                    total += full_step(*batch_at((x, y, w), order, step, batch_size))
-                if n % batch_size > 0:
-                    total += train_step(*batch_at((x, y, w), order, n // batch_size, batch_size))
+                full = n // batch_size
+
+                def body(step, total):
+                    batch = batch_at((x, y, w), order, step, batch_size)
+                    return step + 1, total + full_step()(*batch)
+
+                _, total = tf.while_loop(
+                    lambda step, total: step < full, body, (tf.constant(0), tf.constant(0.0))
+                )
+                last = batch_at((x, y, w), order, full, batch_size)
+                total = tf.cond(
+                    n > full * batch_size, lambda: total + plain_step()(*last), lambda: total
+                )
                 return total / tf.cast(n, tf.float32)
 
             return train_epoch
 
         def evaluate(x, y, w, order, batch_size):
             n = tf.shape(order)[0]
-            total = tf.constant(0.0)
-            for step in tf.range((n + batch_size - 1) // batch_size):
+
+            def body(step, total):
                 xb, yb, wb = batch_at((x, y, w), order, step, batch_size)
                 value = loss(yb, model(xb, training=False), sample_weight=wb)
-                total += tf.cast(value, tf.float32) * tf.cast(tf.shape(xb)[0], tf.float32)
+                return step + 1, total + tf.cast(value, tf.float32) * tf.cast(
+                    tf.shape(xb)[0], tf.float32
+                )
+
+            steps = (n + batch_size - 1) // batch_size
+            _, total = tf.while_loop(
+                lambda step, total: step < steps, body, (tf.constant(0), tf.constant(0.0))
+            )
             return total / tf.cast(n, tf.float32)
 
-        def compiled(function):
+        def traced(function, signature, **options):
             # Traced once, when first needed, and called as a concrete function:
             # TensorFlow's retracing warning counts the calls of every program's
             # tf.function as one (by code object), so a search over architectures
-            # would set it off although no program traces twice.
-            return lambda: tf.function(function, input_signature=signature).get_concrete_function()
+            # would set it off although no program traces twice. Autograph is off
+            # (the loops are tf.while_loop): converting the code cost about 0.2 s
+            # of each trace.
+            return functools.cache(
+                lambda: tf.function(
+                    function, input_signature=signature, autograph=False, **options
+                ).get_concrete_function()
+            )
 
+        # The step is one function, called by both epoch loops: traced inline, it
+        # was traced twice per epoch loop (full batches and the last one).
+        plain_step = traced(train_step, signature[:3])
+        xla_step = traced(train_step, signature[:3], jit_compile=True)
         self._y_spec = y_spec
-        self._compiled = {}
-        self._make = {
-            "epoch": compiled(epoch_of(train_step)),
-            "xla epoch": compiled(epoch_of(tf.function(train_step, jit_compile=True))),
-            "evaluate": compiled(evaluate),
+        self._functions = {
+            "epoch": traced(epoch_of(plain_step), signature),
+            "xla epoch": traced(epoch_of(xla_step), signature),
+            "evaluate": traced(evaluate, signature),
         }
 
     def _function(self, name: str):
         """The compiled function ``name`` ("epoch", "xla epoch" or "evaluate")."""
-        if name not in self._compiled:
-            self._compiled[name] = self._make[name]()
-        return self._compiled[name]
+        return self._functions[name]()
 
     def infer(self, state: NetworkState, x: np.ndarray) -> np.ndarray:
         """The network's outputs for ``x`` with the weights of ``state``.
@@ -318,7 +343,10 @@ class Program:
                 for indices in (self.trainable_indices, self.non_trainable_indices)
             ]
             function = tf.function(
-                forward, input_signature=[*signature, self._x_spec], jit_compile=_use_xla()
+                forward,
+                input_signature=[*signature, self._x_spec],
+                jit_compile=_use_xla(),
+                autograph=False,
             )
             self._infer[unroll] = function.get_concrete_function()
         return self._infer[unroll]
