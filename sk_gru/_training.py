@@ -26,9 +26,9 @@ several threads take the program's lock in turn.
 
 XLA (CPU only: Keras's cuDNN kernel does not compile under it) is used where it
 pays. Inference always: one sequence in 0.11 ms instead of 0.34 ms, compiled once
-per padded batch size (see :meth:`Program.infer`). Training only in fits planned
-for ``_XLA_STEPS`` full-batch steps or more, since compiling the step costs one to
-three seconds per architecture and saves about 40 % of each step.
+per padded batch size (see :meth:`Program.infer`). Training only once a fit has
+run ``_XLA_STEPS`` full-batch steps, since compiling the step costs one to three
+seconds per architecture and saves about 40 % of each step.
 """
 
 from __future__ import annotations
@@ -48,15 +48,16 @@ from ._runtime import released_training_graphs
 # Architectures whose programs stay traced; a grid search rarely has more at once.
 _CACHE_SIZE = 16
 
-# Fewest full-batch steps (epochs times full batches) a fit must plan for its steps to
-# run through XLA. Measured on 2 cores: XLA adds about 1 s to the first fit of an
-# architecture and batch size in a process (GRU(50) on 10 steps, masked or not), and
-# saves about 1.2 ms of each 2.7 ms step (GRU(64), 20 steps). At 1000 planned steps
-# the sum task with defaults fitted in 2.5 s instead of 4.1 s, but the sine
-# example's fresh fit took 7.9 s instead of 5.0 s (1.9 s instead of 3.3 s once
-# compiled; where its extra 2.9 s go was not found). With epochs="auto" (200
-# epochs, batch 64) this threshold takes 1600 samples or more.
-_XLA_STEPS = 5000
+# Full-batch steps a fit runs before its remaining epochs go through XLA. Measured
+# on 2 cores (GRU(50), 10 steps, batch 64): compiling adds about 1.1 s to the first
+# XLA epoch of an architecture and batch size in a process, and a step then takes
+# 1.3 ms instead of 3.2 ms (23 ms instead of 33 ms per epoch of the sine example,
+# evaluation included). A rule on steps planned compiled for fits that early
+# stopping then cut short (the Alice next-word example plans 54,000 steps and runs
+# 1,715); counting steps run bounds that loss, as a ski-rental rule does: a fit
+# compiles only after it has spent several times the compile cost. Steps, not
+# seconds, so that the same fit takes the same path on any machine.
+_XLA_STEPS = 2000
 
 # Most rows per inference call; bounds memory on huge inputs.
 _MAX_ROWS = 4096
@@ -393,9 +394,7 @@ class Program:
                 steps=steps,
             )
             batch = tf.constant(batch_size, tf.int32)
-            # Fits planned long enough to repay compiling run through XLA throughout.
-            long_fit = _use_xla() and epochs * (n // batch_size) >= _XLA_STEPS
-            train_epoch = self._function("xla epoch" if long_fit else "epoch")
+            full_steps = 0  # run so far in this fit: long fits go on through XLA
             x, y, w = tf.constant(x), tf.constant(y), tf.constant(w)
             if validation is not None:
                 val = [tf.constant(array) for array in validation]
@@ -407,7 +406,10 @@ class Program:
                 order = np.arange(n, dtype=np.int32)
                 if shuffle:
                     order = np.random.default_rng([seed, epoch]).permutation(order)
+                xla = _use_xla() and full_steps >= _XLA_STEPS
+                train_epoch = self._function("xla epoch" if xla else "epoch")
                 logs = {"loss": float(_call(train_epoch, x, y, w, tf.constant(order), batch))}
+                full_steps += n // batch_size
                 if validation is not None:
                     evaluate = self._function("evaluate")
                     logs["val_loss"] = float(_call(evaluate, *val, val_order, batch))

@@ -71,12 +71,15 @@ def test_fits_in_threads_match_serial_fits_and_leave_others_alone(regression_dat
         np.testing.assert_array_equal(prediction, before)
 
 
-def test_long_fits_train_through_xla_to_the_same_model(regression_data, monkeypatch):
-    X, y = regression_data
-    plain = GRURegressor(**FAST, random_state=0).fit(X, y)  # 2 epochs: too few steps
+def test_long_fits_go_on_through_xla_to_the_same_model(regression_data, monkeypatch):
+    X, y = regression_data  # 120 rows: one full batch of 64 per epoch
+    plain = GRURegressor(**FAST, random_state=0).fit(X, y)  # 2 epochs
     program = _program(plain)
-    assert "xla epoch" not in _traces(program)
+    # Steps run count, not steps planned: after one epoch, one step has run.
     monkeypatch.setattr(training, "_XLA_STEPS", 2)
+    GRURegressor(**FAST, random_state=0).fit(X, y)
+    assert "xla epoch" not in _traces(program)
+    monkeypatch.setattr(training, "_XLA_STEPS", 1)
     compiled = GRURegressor(**FAST, random_state=0).fit(X, y)
     assert "xla epoch" in _traces(program)
     np.testing.assert_allclose(compiled.history_["loss"], plain.history_["loss"], rtol=1e-4)
