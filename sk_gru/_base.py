@@ -35,12 +35,15 @@ __all__ = [
 # ``_policy.MIN_STEPS`` gradient steps.
 AUTO_EPOCHS = 200
 
-# conv_filters="auto": sequences longer than this many steps get two convolution
-# blocks with pooling in front of the GRU. On Coffee (286 steps, 28 series) that
-# took test accuracy from 0.54 to 1.00 and the fit from 7.6 s (stopped at chance) to
-# 11 s; on OSULeaf (427 steps) from 0.46 in 221 s to 0.77 in 30 s (benchmarks/).
+# conv_filters="auto": sequences longer than _AUTO_CONV_STEPS get two convolution
+# blocks of _AUTO_CONV_WIDTH filters with pooling in front of the GRU, and longer
+# than 4 times that a third, so that the GRU reads 4 to 16 steps (up to 1024). Two
+# blocks took Coffee (286 steps, 28 series) from 0.54 to 1.00 and OSULeaf (427
+# steps) from 0.46 in 221 s to 0.77 in 30 s; the third took PickupGestureWiimoteZ
+# (361 steps) from 0.72 to 0.84 (median of random states 0 to 2), OSULeaf from 0.76
+# to 0.77 and kept Coffee at 1.00, each fit faster (benchmarks/timeseries.py).
 _AUTO_CONV_STEPS = 64
-_AUTO_CONV_FILTERS = (64, 64)
+_AUTO_CONV_WIDTH = 64
 
 # Longest sequence whose large-batch inference unrolls the recurrence (see
 # Program.infer): compiling the unrolled network takes 1.3 s at 32 steps, 2.5 s
@@ -462,11 +465,14 @@ class GRUEstimatorMixin:
         }
 
     def _conv_filters(self) -> tuple[int, ...]:
-        """The convolution blocks; "auto" adds two for sequences over 64 steps."""
+        """The convolution blocks; "auto" adds two or three for long sequences."""
         if self.conv_filters != "auto":
             return tuple(self.conv_filters)
-        long = self.embedding_dim is None and self.input_shape_[0] > _AUTO_CONV_STEPS
-        return _AUTO_CONV_FILTERS if long else ()
+        if self.embedding_dim is not None:
+            return ()
+        steps = self.input_shape_[0]
+        blocks = 2 * (steps > _AUTO_CONV_STEPS) + (steps > 4 * _AUTO_CONV_STEPS)
+        return (_AUTO_CONV_WIDTH,) * blocks
 
     def _network_params(self) -> dict:
         n_outputs, activation = self._output_layer()

@@ -37,8 +37,8 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         Widths of ReLU dense layers between the GRU stack and the output layer.
     conv_filters : tuple of int or "auto", default="auto"
         Widths of Conv1D-BatchNorm-ReLU blocks for long sequences. "auto" is
-        ``(64, 64)`` for sequences of more than 64 steps and ``()`` (none) for
-        shorter ones and for token ids. With
+        ``(64, 64)`` for sequences of more than 64 steps, ``(64, 64, 64)`` for
+        more than 256, and ``()`` (none) for shorter ones and for token ids. With
         ``conv_layout="serial"`` they come before the GRU and each is followed by
         max pooling over ``conv_pool_size`` steps, so the GRU reads a shorter
         sequence; with ``"parallel"`` they form a branch beside the GRU, averaged

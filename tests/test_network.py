@@ -27,6 +27,16 @@ def test_auto_front_end_shortens_long_sequences_before_the_gru(long_data):
     assert gru.input.shape[1] == 80 // 4 // 4
 
 
+@pytest.mark.parametrize(("steps", "blocks", "gru_steps"), [(256, 2, 16), (300, 3, 5)])
+def test_auto_front_end_adds_a_third_block_over_256_steps(steps, blocks, gru_steps):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(16, steps))
+    clf = GRUClassifier(**{**FAST, "epochs": 1}).fit(X, (X[:, -1] > 0).astype(int))
+    assert _kinds(clf).count("Conv1D") == blocks
+    gru = next(layer for layer in clf.model_.layers if type(layer).__name__ == "GRU")
+    assert gru.input.shape[1] == gru_steps
+
+
 def test_auto_front_end_leaves_short_sequences_alone(sum_data):
     X, y = sum_data
     assert "Conv1D" not in _kinds(GRUClassifier(**FAST).fit(X, y))
