@@ -242,24 +242,29 @@ class Program:
             optimizer.apply(gradients, model.trainable_variables)
             return tf.cast(value, tf.float32) * tf.cast(tf.shape(xb)[0], tf.float32)
 
-        def epoch_of(full_step):
-            # Full batches through full_step, then the last, smaller one if any:
-            # its shape changes with the data size, so XLA would compile it anew.
+        def epoch_of(step, xla: bool):
+            # Every batch through step; under XLA only the full ones, since the last,
+            # smaller batch's shape changes with the data size and XLA would compile
+            # it anew: it goes through the plain step. Without XLA, one call site
+            # keeps the graph small for Grappler, which optimises it on the first
+            # call: 0.39 s instead of 0.69 s with two (GRU(50), 10 steps), and the
+            # sine example's fit took 3.8 s instead of 4.5 s (median of 3 runs).
             def train_epoch(x, y, w, order, batch_size):
                 n = tf.shape(order)[0]
-                full = n // batch_size
+                looped = n // batch_size if xla else (n + batch_size - 1) // batch_size
 
-                def body(step, total):
-                    batch = batch_at((x, y, w), order, step, batch_size)
-                    return step + 1, total + full_step()(*batch)
+                def body(index, total):
+                    batch = batch_at((x, y, w), order, index, batch_size)
+                    return index + 1, total + step()(*batch)
 
                 _, total = tf.while_loop(
-                    lambda step, total: step < full, body, (tf.constant(0), tf.constant(0.0))
+                    lambda index, total: index < looped, body, (tf.constant(0), tf.constant(0.0))
                 )
-                last = batch_at((x, y, w), order, full, batch_size)
-                total = tf.cond(
-                    n > full * batch_size, lambda: total + plain_step()(*last), lambda: total
-                )
+                if xla:
+                    last = batch_at((x, y, w), order, looped, batch_size)
+                    total = tf.cond(
+                        n > looped * batch_size, lambda: total + plain_step()(*last), lambda: total
+                    )
                 return total / tf.cast(n, tf.float32)
 
             return train_epoch
@@ -299,8 +304,8 @@ class Program:
         xla_step = traced(train_step, signature[:3], jit_compile=True)
         self._y_spec = y_spec
         self._functions = {
-            "epoch": traced(epoch_of(plain_step), signature),
-            "xla epoch": traced(epoch_of(xla_step), signature),
+            "epoch": traced(epoch_of(plain_step, xla=False), signature),
+            "xla epoch": traced(epoch_of(xla_step, xla=True), signature),
             "evaluate": traced(evaluate, signature),
         }
 
