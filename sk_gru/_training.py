@@ -89,6 +89,19 @@ def _call(function, *tensors):
     return function._call_flat(list(tensors), function.captured_inputs)
 
 
+def _concrete(function, signature=None, **options):
+    """``function`` traced once into a concrete function, without autograph.
+
+    Every loop here is an explicit ``tf.while_loop``: converting the code with
+    autograph cost about 0.2 s of each trace. Called as concrete functions,
+    TensorFlow's retracing warning (which counts the calls of every program's
+    ``tf.function`` as one, by code object) cannot fire across architectures.
+    """
+    return tf.function(
+        function, input_signature=signature, autograph=False, **options
+    ).get_concrete_function()
+
+
 def _use_xla() -> bool:
     """XLA on CPU only: on a GPU, Keras's cuDNN kernel does not compile under it."""
     return not tf.config.list_logical_devices("GPU")
@@ -187,10 +200,8 @@ class Program:
         def read():
             return [tf.identity(v.value) for v in variables]
 
-        self._assign = tf.function(
-            assign, input_signature=[specs], autograph=False
-        ).get_concrete_function()
-        self._read = tf.function(read, autograph=False).get_concrete_function()
+        self._assign = _concrete(assign, [specs])
+        self._read = _concrete(read)
         # A fresh optimizer: every slot zero, the learning rate filled in per fit.
         self._fresh_optimizer = [np.zeros(v.shape, v.dtype) for v in self.optimizer.variables]
         rate = getattr(self.optimizer, "_learning_rate", None)
@@ -286,17 +297,8 @@ class Program:
             return total / tf.cast(n, tf.float32)
 
         def traced(function, signature, **options):
-            # Traced once, when first needed, and called as a concrete function:
-            # TensorFlow's retracing warning counts the calls of every program's
-            # tf.function as one (by code object), so a search over architectures
-            # would set it off although no program traces twice. Autograph is off
-            # (the loops are tf.while_loop): converting the code cost about 0.2 s
-            # of each trace.
-            return functools.cache(
-                lambda: tf.function(
-                    function, input_signature=signature, autograph=False, **options
-                ).get_concrete_function()
-            )
+            # Traced when first needed, then kept.
+            return functools.cache(lambda: _concrete(function, signature, **options))
 
         # The step is one function, called by both epoch loops: traced inline, it
         # was traced twice per epoch loop (full batches and the last one).
@@ -348,13 +350,9 @@ class Program:
                 [tf.TensorSpec(variables[i].shape, variables[i].dtype) for i in indices]
                 for indices in (self.trainable_indices, self.non_trainable_indices)
             ]
-            function = tf.function(
-                forward,
-                input_signature=[*signature, self._x_spec],
-                jit_compile=_use_xla(),
-                autograph=False,
+            self._infer[unroll] = _concrete(
+                forward, [*signature, self._x_spec], jit_compile=_use_xla()
             )
-            self._infer[unroll] = function.get_concrete_function()
         return self._infer[unroll]
 
     # -- training ----------------------------------------------------------------------
