@@ -24,11 +24,16 @@ Inference calls ``stateless_call`` with an estimator's own weights as arguments,
 estimators that share a program never share state; fits of one architecture in
 several threads take the program's lock in turn.
 
-XLA (CPU only: Keras's cuDNN kernel does not compile under it) is used where it
-pays. Inference always: one sequence in 0.11 ms instead of 0.34 ms, compiled once
-per padded batch size (see :meth:`Program.infer`). Training only once a fit has
-run ``_XLA_STEPS`` full-batch steps, since compiling the step costs one to three
-seconds per architecture and saves about 40 % of each step.
+On a CPU, short sequences train through the unrolled network (``unroll_training``),
+which takes 25 to 45 % less per step than the rolled loop. XLA (CPU only: Keras's
+cuDNN kernel does not compile under it) is used where it pays. Inference always:
+one sequence in 0.11 ms instead of 0.34 ms, compiled once per padded batch size
+(see :meth:`Program.infer`). Rolled training only once a fit has run
+``_XLA_STEPS`` full-batch steps, since compiling the step costs one to three
+seconds per architecture and saves about 30 to 60 % of each step. Unrolled
+training never: compiling the unrolled step took 3.8 s instead of 1.4 s (GRU(64)
+on 12 steps, batch 64) and saved a third as much per step, so it would pay back
+only after some 3,500 steps.
 """
 
 from __future__ import annotations
@@ -48,10 +53,11 @@ from ._runtime import released_training_graphs
 # Architectures whose programs stay traced; a grid search rarely has more at once.
 _CACHE_SIZE = 16
 
-# Full-batch steps a fit runs before its remaining epochs go through XLA. Measured
-# on 2 cores (GRU(50), 10 steps, batch 64): compiling adds about 1.1 s to the first
+# Full-batch steps a fit of a rolled network runs before its remaining epochs go
+# through XLA (unrolled networks never do: see the module docstring). Measured
+# on 2 cores (GRU(50) rolled over 10 steps, batch 64): compiling adds 1.1 s to the first
 # XLA epoch of an architecture and batch size in a process, and a step then takes
-# 1.3 ms instead of 3.2 ms (23 ms instead of 33 ms per epoch of the sine example,
+# 1.3 ms instead of 3.2 ms (23 ms instead of 33 ms per epoch of the sine example's fit,
 # evaluation included). A rule on steps planned compiled for fits that early
 # stopping then cut short (the Alice next-word example plans 54,000 steps and runs
 # 1,715); counting steps run bounds that loss, as a ski-rental rule does: a fit
@@ -66,13 +72,30 @@ _MAX_ROWS = 4096
 _UNROLL_MIN_ROWS = 512
 
 
+def padded_rows(n_rows: int) -> int:
+    """The rows a chunk of ``n_rows`` is zero-padded to: the next power of two, and
+    above ``_UNROLL_MIN_ROWS`` the next quarter of the way to it (640, 768, 896,
+    1024, 1280 and so on).
+
+    XLA compiles once per shape, so the shapes are few: at most 22 up to
+    ``_MAX_ROWS``. Small batches cost about the same padded or not; large ones cost
+    in proportion to their rows, so there the steps are finer: 800 rows run as 896
+    instead of 1024, 2.0 to 2.7 ms instead of 2.5 to 3.1 ms (GRU(50), 10 steps).
+    """
+    power = 1 << (n_rows - 1).bit_length()
+    if power <= _UNROLL_MIN_ROWS:
+        return power
+    step = power // 8  # a quarter of the power of two below
+    return -(-n_rows // step) * step
+
+
 def padded_chunks(x: np.ndarray):
     """Yield ``(chunk, n_rows)``: ``x`` in chunks of at most ``_MAX_ROWS`` rows, each
-    zero-padded to a power of two, with its number of real rows."""
+    zero-padded to :func:`padded_rows`, with its number of real rows."""
     for start in range(0, len(x), _MAX_ROWS):
         chunk = x[start : start + _MAX_ROWS]
         n_rows = len(chunk)
-        rows = 1 << (n_rows - 1).bit_length()
+        rows = padded_rows(n_rows)
         if rows > n_rows:
             padding = np.zeros((rows - n_rows, *chunk.shape[1:]), dtype=chunk.dtype)
             chunk = np.concatenate([chunk, padding])
@@ -102,8 +125,10 @@ def _concrete(function, signature=None, **options):
     ).get_concrete_function()
 
 
-def _use_xla() -> bool:
-    """XLA on CPU only: on a GPU, Keras's cuDNN kernel does not compile under it."""
+def _on_cpu() -> bool:
+    """No GPU in sight. XLA and unrolled training are for the CPU only: on a GPU,
+    Keras runs the recurrence through cuDNN, which neither compiles under XLA nor
+    runs unrolled."""
     return not tf.config.list_logical_devices("GPU")
 
 
@@ -144,14 +169,24 @@ class Program:
         Infer large batches through an unrolled copy of the network (see
         :meth:`infer`). For short sequences only: compiling it takes about 0.5 s
         for 10 steps and 2.5 s for 64.
+    unroll_training : bool, default=False
+        Train the unrolled network (on a CPU; see ``_MAX_UNROLLED_TRAINING_STEPS``
+        in ``_base``). For short sequences only: tracing grows with the steps.
     """
 
     def __init__(
-        self, build: Callable[..., keras.Model], loss, optimizer, unroll_inference: bool = False
+        self,
+        build: Callable[..., keras.Model],
+        loss,
+        optimizer,
+        unroll_inference: bool = False,
+        unroll_training: bool = False,
     ) -> None:
         self._build = build
         self._unroll_inference = unroll_inference
-        self.model = build()
+        self._unrolled = unroll_training and _on_cpu()
+        self._xla_training = _on_cpu() and not self._unrolled
+        self.model = build(unroll=self._unrolled)
         self.model.compile(optimizer=optimizer, loss=loss)  # for callbacks: model.optimizer
         self.optimizer = optimizer
         optimizer.build(self.model.trainable_variables)
@@ -319,8 +354,8 @@ class Program:
         """The network's outputs for ``x`` with the weights of ``state``.
 
         Calls go through XLA, which compiles once per input shape, so the rows are
-        zero-padded up to a power of two (in chunks of at most ``_MAX_ROWS``): an
-        architecture compiles at most 13 shapes, each in 0.15 to 0.3 s. Measured on
+        zero-padded (see :func:`padded_rows`; in chunks of at most ``_MAX_ROWS``): an
+        architecture compiles at most 22 shapes, each in 0.15 to 0.3 s. Measured on
         2 cores for GRU(50) on 10 steps, one sequence takes 0.11 ms against 0.34 ms
         without XLA. Batches of ``_UNROLL_MIN_ROWS`` rows or more go through the
         unrolled network where the program has one: 2.6 ms for 1024 rows against
@@ -340,7 +375,7 @@ class Program:
     def _inference_function(self, unroll: bool):
         """The compiled forward pass, with the weights as arguments."""
         if unroll not in self._infer:
-            template = self._build(unroll=True) if unroll else self.model
+            template = self.model if unroll == self._unrolled else self._build(unroll=unroll)
 
             def forward(trainable, non_trainable, inputs):
                 return template.stateless_call(trainable, non_trainable, inputs, training=False)[0]
@@ -351,7 +386,7 @@ class Program:
                 for indices in (self.trainable_indices, self.non_trainable_indices)
             ]
             self._infer[unroll] = _concrete(
-                forward, [*signature, self._x_spec], jit_compile=_use_xla()
+                forward, [*signature, self._x_spec], jit_compile=_on_cpu()
             )
         return self._infer[unroll]
 
@@ -409,7 +444,7 @@ class Program:
                 order = np.arange(n, dtype=np.int32)
                 if shuffle:
                     order = np.random.default_rng([seed, epoch]).permutation(order)
-                xla = _use_xla() and full_steps >= _XLA_STEPS
+                xla = self._xla_training and full_steps >= _XLA_STEPS
                 train_epoch = self._function("xla epoch" if xla else "epoch")
                 logs = {"loss": float(_call(train_epoch, x, y, w, tf.constant(order), batch))}
                 full_steps += n // batch_size

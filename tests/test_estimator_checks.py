@@ -26,7 +26,7 @@ from sklearn.utils.estimator_checks import (
 )
 
 from sk_gru import GRUClassifier, GRURegressor, SequenceWindower, TextSequencer
-from sk_gru._training import _use_xla
+from sk_gru._training import _on_cpu
 
 # Small and seeded so the suite stays fast; the learning rate makes 10 epochs enough
 # for the accuracy checks. Early stopping (tested elsewhere) would trace and run a
@@ -65,7 +65,7 @@ _SHARED_FAILURES = {
     ),
 }
 
-if not _use_xla():
+if not _on_cpu():
     # On CPU, predict runs through XLA, whose outputs for a row do not depend on the
     # batch around it. Without XLA (cuDNN on a GPU) they do, at float32 rounding.
     _SHARED_FAILURES = {

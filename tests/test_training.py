@@ -1,11 +1,14 @@
 """The training core: one traced program per architecture, each estimator's own weights."""
 
 import threading
+from collections import OrderedDict
 
+import keras
 import numpy as np
 import pytest
 
 from sk_gru import GRUClassifier, GRURegressor
+from sk_gru import _base as base
 from sk_gru import _training as training
 
 FAST = {"units": 8, "epochs": 2, "early_stopping": False}
@@ -71,19 +74,46 @@ def test_fits_in_threads_match_serial_fits_and_leave_others_alone(regression_dat
         np.testing.assert_array_equal(prediction, before)
 
 
-def test_long_fits_go_on_through_xla_to_the_same_model(regression_data, monkeypatch):
-    X, y = regression_data  # 120 rows: one full batch of 64 per epoch
-    plain = GRURegressor(**FAST, random_state=0).fit(X, y)  # 2 epochs
+def test_long_fits_go_on_through_xla_to_the_same_model(sum_data, monkeypatch):
+    X, y = sum_data  # 20 steps (rolled); 120 rows: one full batch of 64 per epoch
+    plain = GRUClassifier(**FAST, random_state=0).fit(X, y)  # 2 epochs
     program = _program(plain)
     # Steps run count, not steps planned: after one epoch, one step has run.
     monkeypatch.setattr(training, "_XLA_STEPS", 2)
-    GRURegressor(**FAST, random_state=0).fit(X, y)
+    GRUClassifier(**FAST, random_state=0).fit(X, y)
     assert "xla epoch" not in _traces(program)
     monkeypatch.setattr(training, "_XLA_STEPS", 1)
-    compiled = GRURegressor(**FAST, random_state=0).fit(X, y)
+    compiled = GRUClassifier(**FAST, random_state=0).fit(X, y)
     assert "xla epoch" in _traces(program)
     np.testing.assert_allclose(compiled.history_["loss"], plain.history_["loss"], rtol=1e-4)
-    np.testing.assert_allclose(compiled.predict(X), plain.predict(X), rtol=1e-4)
+    np.testing.assert_allclose(compiled.predict_proba(X), plain.predict_proba(X), rtol=1e-4)
+
+
+def _unrolled(model: keras.Model) -> list[bool]:
+    return [
+        layer.unroll for layer in model._flatten_layers() if isinstance(layer, keras.layers.GRU)
+    ]
+
+
+@pytest.mark.skipif(not training._on_cpu(), reason="on a GPU, training runs cuDNN, rolled")
+def test_short_sequences_train_unrolled_to_the_same_model(regression_data, monkeypatch):
+    X, y = regression_data  # 8 steps
+    # From the first step on, XLA would compile a rolled network's epochs, never an
+    # unrolled one's.
+    monkeypatch.setattr(training, "_XLA_STEPS", 0)
+    monkeypatch.setattr(training, "_programs", OrderedDict())
+    unrolled = GRURegressor(**FAST, random_state=0).fit(X, y)
+    assert _unrolled(_program(unrolled).model) == [True]
+    assert "xla epoch" not in _traces(_program(unrolled))
+    monkeypatch.setattr(training, "_programs", OrderedDict())
+    monkeypatch.setattr(base, "_MAX_UNROLLED_TRAINING_STEPS", 7)
+    rolled = GRURegressor(**FAST, random_state=0).fit(X, y)
+    assert _unrolled(_program(rolled).model) == [False]
+    assert "xla epoch" in _traces(_program(rolled))
+    np.testing.assert_allclose(unrolled.history_["loss"], rolled.history_["loss"], rtol=1e-4)
+    np.testing.assert_allclose(unrolled.predict(X), rolled.predict(X), rtol=1e-4)
+    # model_ is the rolled network whatever the training ran (cuDNN-eligible on a GPU).
+    assert _unrolled(unrolled.model_) == [False]
 
 
 def test_inference_pads_to_a_power_of_two_and_splits_large_inputs(sum_data, monkeypatch):
