@@ -25,7 +25,10 @@ SIZES = {
     "library_n": (800, 64),
     "library_epochs": (10, 1),
     "library_repeats": (3, 1),
-    "small_repeats": (5, 1),
+    # Fit + predict repeats: the small case takes about 15 ms a run, so it gets more
+    # to steady its median on a shared machine; the 10-epoch case about 1 s.
+    "small_repeats": (15, 1),
+    "big_repeats": (5, 1),
     "big_fit": ((800, 20, 10), (64, 20, 2)),  # sequences, steps, epochs
     "long_fit_epochs": (20, 2),
     "raw_steps": (500, 20),
@@ -105,10 +108,12 @@ def small_fits(quick: bool = False) -> list[dict]:
     if not peers.torch_available():
         return []
     big_n, big_steps, big_epochs = size(SIZES, "big_fit", quick)
-    cases = [(16, 1, 100, 10), (32, big_epochs, big_n, big_steps)]
-    repeats = size(SIZES, "small_repeats", quick)
+    cases = [
+        (16, 1, 100, 10, size(SIZES, "small_repeats", quick)),
+        (32, big_epochs, big_n, big_steps, size(SIZES, "big_repeats", quick)),
+    ]
     rows = []
-    for units, epochs, n, steps in cases:
+    for units, epochs, n, steps, repeats in cases:
         X, y = _regression_data(n, steps)
 
         def ours(units=units, epochs=epochs, X=X, y=y):
