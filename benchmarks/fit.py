@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -32,6 +33,7 @@ SIZES = {
     "big_fit": ((800, 20, 10), (64, 20, 2)),  # sequences, steps, epochs
     "long_fit_epochs": (20, 2),
     "raw_steps": (500, 20),
+    "step_rounds": (3, 1),
 }
 
 
@@ -145,8 +147,9 @@ def small_fits(quick: bool = False) -> list[dict]:
     return rows
 
 
-def _raw_step_ms(X, y, n_steps: int, jit_compile: bool) -> float:
-    """A compiled train step (GradientTape + ``optimizer.apply``) of the Keras network."""
+def _raw_steps(X, y, n_steps: int, jit_compile: bool) -> Callable[[], float]:
+    """A compiled train step (GradientTape + ``optimizer.apply``) of the Keras network,
+    traced (and compiled); the returned function times ``n_steps`` of it, in ms each."""
     import keras
     import tensorflow as tf
 
@@ -170,15 +173,20 @@ def _raw_step_ms(X, y, n_steps: int, jit_compile: bool) -> float:
     ]
     for x, target in batches[:3]:  # trace (and compile) first
         step(x, target).numpy()
-    start = time.perf_counter()
-    for i in range(n_steps):
-        loss = step(*batches[i % len(batches)])
-    loss.numpy()
-    return 1e3 * (time.perf_counter() - start) / n_steps
+
+    def run() -> float:
+        start = time.perf_counter()
+        for i in range(n_steps):
+            loss = step(*batches[i % len(batches)])
+        loss.numpy()
+        return 1e3 * (time.perf_counter() - start) / n_steps
+
+    return run
 
 
-def _torch_step_ms(X, y, n_steps: int) -> float:
-    """torch's eager train step of the same network: forward, MSE, backward, Adam."""
+def _torch_steps(X, y, n_steps: int) -> Callable[[], float]:
+    """torch's eager train step of the same network: forward, MSE, backward, Adam;
+    the returned function times ``n_steps`` of it, in ms each."""
     import torch
 
     torch.manual_seed(0)
@@ -198,14 +206,22 @@ def _torch_step_ms(X, y, n_steps: int) -> float:
 
     for batch in batches[:3]:
         step(*batch)
-    start = time.perf_counter()
-    for i in range(n_steps):
-        step(*batches[i % len(batches)])
-    return 1e3 * (time.perf_counter() - start) / n_steps
+
+    def run() -> float:
+        start = time.perf_counter()
+        for i in range(n_steps):
+            step(*batches[i % len(batches)])
+        return 1e3 * (time.perf_counter() - start) / n_steps
+
+    return run
 
 
 def step_times(quick: bool = False) -> list[dict]:
     """Milliseconds per training step, batch 32, GRU(32), 20 steps, 1 feature.
+
+    Each path is timed in several rounds, the paths taking turns within a round,
+    and reports its median: a machine that slows down for a while then slows
+    every path, not the one that happened to run then.
 
     Returns
     -------
@@ -217,6 +233,7 @@ def step_times(quick: bool = False) -> list[dict]:
     X, y = _regression_data(800, 20)
     epochs = size(SIZES, "long_fit_epochs", quick)
     n_raw = size(SIZES, "raw_steps", quick)
+    rounds = size(SIZES, "step_rounds", quick)
     steps_per_epoch = int(np.ceil(len(X) / 32))
 
     def fit(epochs):
@@ -225,34 +242,39 @@ def step_times(quick: bool = False) -> list[dict]:
         ).fit(X, y)
 
     fit(1)  # warm-up
-    seconds = timed(lambda: fit(epochs))[1]
-    rows = [
-        {
-            "path": "sk_gru fit (whole fit / its steps)",
-            "ms_per_step": 1e3 * seconds / (epochs * steps_per_epoch),
-            "note": f"{epochs} epochs x {steps_per_epoch} steps, after a warm-up fit; "
-            "includes building, tracing and per-epoch work",
-        },
-        {
-            "path": "compiled tf.function train step",
-            "ms_per_step": _raw_step_ms(X, y, n_raw, jit_compile=False),
-            "note": f"GradientTape + optimizer.apply, mean of {n_raw} steps after tracing",
-        },
-        {
-            "path": "same, jit_compile=True",
-            "ms_per_step": _raw_step_ms(X, y, n_raw, jit_compile=True),
-            "note": f"XLA, mean of {n_raw} steps after compiling",
-        },
-    ]
+    paths = {
+        "sk_gru fit (whole fit / its steps)": (
+            lambda: 1e3 * timed(lambda: fit(epochs))[1] / (epochs * steps_per_epoch),
+            f"{epochs} epochs x {steps_per_epoch} steps, after a warm-up fit; "
+            "the same architecture, so no tracing; includes validation, weight setup and "
+            "per-epoch work",
+        ),
+        "compiled tf.function train step": (
+            _raw_steps(X, y, n_raw, jit_compile=False),
+            f"GradientTape + optimizer.apply, mean of {n_raw} steps after tracing",
+        ),
+        "same, jit_compile=True": (
+            _raw_steps(X, y, n_raw, jit_compile=True),
+            f"XLA, mean of {n_raw} steps after compiling",
+        ),
+    }
     if peers.torch_available():
-        rows.append(
-            {
-                "path": "torch eager train step",
-                "ms_per_step": _torch_step_ms(X, y, n_raw),
-                "note": f"forward, MSELoss, backward, Adam; mean of {n_raw} steps",
-            }
+        paths["torch eager train step"] = (
+            _torch_steps(X, y, n_raw),
+            f"forward, MSELoss, backward, Adam; mean of {n_raw} steps",
         )
-    return rows
+    times: dict[str, list[float]] = {path: [] for path in paths}
+    for _ in range(rounds):
+        for path, (run, _) in paths.items():
+            times[path].append(run())
+    return [
+        {
+            "path": path,
+            "ms_per_step": statistics.median(times[path]),
+            "note": f"{note}; median of {rounds} rounds",
+        }
+        for path, (_, note) in paths.items()
+    ]
 
 
 def run(quick: bool = False) -> dict:

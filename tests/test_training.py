@@ -131,6 +131,13 @@ def test_inference_pads_to_a_power_of_two_and_splits_large_inputs(sum_data, monk
     np.testing.assert_allclose(chunked, reg.predict(X[:19]), rtol=1e-6)
 
 
+def test_large_chunks_pad_to_quarter_steps_between_powers_of_two():
+    padded = {n: training.padded_rows(n) for n in (1, 3, 512, 513, 800, 1024, 1025, 4096)}
+    assert padded == {1: 1, 3: 4, 512: 512, 513: 640, 800: 896, 1024: 1024, 1025: 1280, 4096: 4096}
+    # Few shapes for XLA to compile: 10 powers of two up to 512, 12 steps above.
+    assert len({training.padded_rows(n) for n in range(1, training._MAX_ROWS + 1)}) == 22
+
+
 def test_large_batches_take_the_unrolled_network_with_the_same_outputs(sum_data, monkeypatch):
     X, y = sum_data
     reg = GRURegressor(**FAST, random_state=0).fit(X, y)
