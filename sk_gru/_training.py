@@ -25,7 +25,7 @@ estimators that share a program never share state; fits of one architecture in
 several threads take the program's lock in turn.
 
 On a CPU, short sequences train through the unrolled network (``unroll_training``),
-which takes 25 to 45 % less per step than the rolled loop. XLA (CPU only: Keras's
+which takes about 40 % less per step than the rolled loop up to 10 steps. XLA (CPU only: Keras's
 cuDNN kernel does not compile under it) is used where it pays. Inference always:
 one sequence in 0.11 ms instead of 0.34 ms, compiled once per padded batch size
 (see :meth:`Program.infer`). Rolled training only once a fit has run
