@@ -12,9 +12,9 @@ runs its epochs, and reads the weights back out, so a second fit of the same
 architecture traces nothing. Programs live in a small least-recently-used cache.
 
 Measured on 2 cores (GRU(16), 1 epoch, 100 sequences of 10 steps, then predict):
-0.66 s per fit through ``keras.Model.fit`` with a new model, against 11 to 20 ms
-once the architecture's program exists, level with skorch (``python -m
-benchmarks.fit`` has the side-by-side run). Of what was left after reuse, eager
+0.66 s per fit through ``keras.Model.fit`` with a new model, against 12 to 16 ms
+once the architecture's program exists, 0.70 to 0.81 times skorch's in three runs
+(``python -m benchmarks.fit`` has the side-by-side run). Of what was left after reuse, eager
 ``assign`` and ``numpy`` calls per variable (8 ms) and Keras initializers (6 ms)
 went into one compiled call each way and NumPy draws. Clearing TensorFlow's kernel
 cache after a fit, as the per-model design needed, makes it re-instantiate the
