@@ -56,11 +56,11 @@ _MAX_UNROLLED_STEPS = 32
 # training step takes 38 to 43 % less at 5 to 10 steps, 15 to 41 % at 16 (batch
 # 32: GRU(32) on 5 steps 1.17 -> 0.67 ms, GRU(16) on 10 steps 1.86 -> 1.13 ms,
 # GRU(32) on 16 steps 2.73 -> 1.62 ms; batch 64: GRU(50) on 10 steps 2.95 -> 1.83
-# ms, GRU(64) on 16 steps 4.69 -> 3.96 ms). Tracing and first-call optimisation grow with the steps, and only the
-# first fit of an architecture pays them: 0.4 to 0.9 s more at 10 to 16 steps, 1.5 s
-# more at 20. Default GRURegressor fits on 1,000 random walks, three seeds in one
-# process: 12 steps 5.0 to 7.8 s -> 4.1 to 6.8 s; 16 steps 3.0 to 12.1 s -> 2.6
-# to 13.6 s, the first fit slower.
+# ms, GRU(64) on 16 steps 4.69 -> 3.96 ms). Tracing and first-call optimisation
+# grow with the steps, and only the first fit of an architecture pays them: 0.4 to
+# 0.9 s more at 10 to 16 steps, 1.5 s more at 20. Default GRURegressor fits on
+# 1,000 random walks, three seeds in one process: 12 steps 5.0 to 7.8 s -> 4.1 to
+# 6.8 s; 16 steps 3.0 to 12.1 s -> 2.6 to 13.6 s, the first fit slower.
 _MAX_UNROLLED_TRAINING_STEPS = 12
 
 

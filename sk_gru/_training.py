@@ -14,21 +14,21 @@ architecture traces nothing. Programs live in a small least-recently-used cache.
 Measured on 2 cores (GRU(16), 1 epoch, 100 sequences of 10 steps, then predict):
 0.66 s per fit through ``keras.Model.fit`` with a new model, against 12 to 16 ms
 once the architecture's program exists, 0.70 to 0.81 times skorch's in three runs
-(``python -m benchmarks.fit`` has the side-by-side run). Of what was left after reuse, eager
-``assign`` and ``numpy`` calls per variable (8 ms) and Keras initializers (6 ms)
-went into one compiled call each way and NumPy draws. Clearing TensorFlow's kernel
-cache after a fit, as the per-model design needed, makes it re-instantiate the
-program's graph on the next call: 260 ms a fit.
+(``python -m benchmarks.fit`` has the side-by-side run). Of what was left after
+reuse, eager ``assign`` and ``numpy`` calls per variable (8 ms) and Keras
+initializers (6 ms) went into one compiled call each way and NumPy draws. Clearing
+TensorFlow's kernel cache after a fit, as the per-model design needed, makes it
+re-instantiate the program's graph on the next call: 260 ms a fit.
 
 Inference calls ``stateless_call`` with an estimator's own weights as arguments, so
 estimators that share a program never share state; fits of one architecture in
 several threads take the program's lock in turn.
 
 On a CPU, short sequences train through the unrolled network (``unroll_training``),
-which takes about 40 % less per step than the rolled loop up to 10 steps. XLA (CPU only: Keras's
-cuDNN kernel does not compile under it) is used where it pays. Inference always:
-one sequence in 0.11 ms instead of 0.34 ms, compiled once per padded batch size
-(see :meth:`Program.infer`). Rolled training only once a fit has run
+which takes about 40 % less per step than the rolled loop up to 10 steps. XLA (CPU
+only: Keras's cuDNN kernel does not compile under it) is used where it pays.
+Inference always: one sequence in 0.11 ms instead of 0.34 ms, compiled once per
+padded batch size (see :meth:`Program.infer`). Rolled training only once a fit has run
 ``_XLA_STEPS`` full-batch steps, since compiling the step costs one to three
 seconds per architecture and saves about 30 to 60 % of each step. Unrolled
 training never: compiling the unrolled step took 3.8 s instead of 1.4 s (GRU(64)
@@ -54,11 +54,11 @@ from ._runtime import released_training_graphs
 _CACHE_SIZE = 16
 
 # Full-batch steps a fit of a rolled network runs before its remaining epochs go
-# through XLA (unrolled networks never do: see the module docstring). Measured
-# on 2 cores (GRU(50) rolled over 10 steps, batch 64): compiling adds 1.1 s to the first
+# through XLA (unrolled networks never do: see the module docstring). Measured on 2
+# cores (GRU(50) rolled over 10 steps, batch 64): compiling adds 1.1 s to the first
 # XLA epoch of an architecture and batch size in a process, and a step then takes
-# 1.3 ms instead of 3.2 ms (23 ms instead of 33 ms per epoch of the sine example's fit,
-# evaluation included). A rule on steps planned compiled for fits that early
+# 1.3 ms instead of 3.2 ms (23 ms instead of 33 ms per epoch of the sine example's
+# fit, evaluation included). A rule on steps planned compiled for fits that early
 # stopping then cut short (the Alice next-word example plans 54,000 steps and runs
 # 1,715); counting steps run bounds that loss, as a ski-rental rule does: a fit
 # compiles only after it has spent several times the compile cost. Steps, not
@@ -184,8 +184,9 @@ class Program:
     ) -> None:
         self._build = build
         self._unroll_inference = unroll_inference
-        self._unrolled = unroll_training and _on_cpu()
-        self._xla_training = _on_cpu() and not self._unrolled
+        on_cpu = _on_cpu()
+        self._unrolled = unroll_training and on_cpu
+        self._xla_training = on_cpu and not self._unrolled
         self.model = build(unroll=self._unrolled)
         self.model.compile(optimizer=optimizer, loss=loss)  # for callbacks: model.optimizer
         self.optimizer = optimizer
