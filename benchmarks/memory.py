@@ -32,7 +32,8 @@ def report(result: dict) -> list[str]:
         f"## Memory over the grid search's {result['fits']} fits",
         "",
         "Each library's search in its own freshly started interpreter. RSS growth per "
-        "fit is measured after a warm-up search of 2 fits; the peak is the process's "
+        "fit is measured after a warm-up search of 2 fits (the largest of any round, "
+        "for the libraries searched in several); the peak is the process's "
         "own high-water mark (`VmHWM`), the interpreter, the libraries and the data "
         "included.",
         "",
