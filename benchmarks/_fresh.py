@@ -19,7 +19,7 @@ if len(sys.argv) > 3:
     importlib.import_module(sys.argv[3])
     import_s = time.perf_counter() - start
 
-from benchmarks.common import RESULT_MARKER, status_mb  # noqa: E402
+from benchmarks.common import RESULT_MARKER, jsonable, status_mb  # noqa: E402
 
 module_name, function_name = sys.argv[1].split(":")
 function = getattr(importlib.import_module(module_name), function_name)
@@ -29,4 +29,4 @@ result.update(
     peak_rss_mb=status_mb("VmHWM"),
     wall_s=time.perf_counter() - start,
 )
-print(RESULT_MARKER + json.dumps(result), flush=True)
+print(RESULT_MARKER + json.dumps(result, default=jsonable), flush=True)

@@ -244,6 +244,14 @@ def status_mb(field: str) -> float:
     return int(line.split()[1]) / 1024
 
 
+def jsonable(value: object) -> object:
+    """``value`` as JSON can hold it: NumPy scalars and arrays as Python values,
+    anything else as its string (``json.dumps(..., default=jsonable)``)."""
+    if isinstance(value, np.generic | np.ndarray):
+        return value.tolist()
+    return str(value)
+
+
 def in_fresh_process(
     target: str, time_import: str | None = None, timeout: float | None = None, **kwargs
 ) -> dict:

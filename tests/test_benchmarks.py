@@ -57,6 +57,26 @@ def test_quick_run_timeseries_compares_minirocket_and_sk_gru_on_one_set(quick_ru
     assert 0 <= row["sk_gru_defaults"]["value"] <= 1
 
 
+def test_sections_run_in_a_fresh_interpreter_return_json_values(tmp_path):
+    sys.path.insert(0, str(ROOT))
+    import numpy as np
+
+    from benchmarks.common import in_fresh_process, jsonable
+
+    assert jsonable(np.float32(0.5)) == 0.5 and type(jsonable(np.int64(3))) is int
+    assert jsonable(np.arange(3)) == [0, 1, 2]
+    grid = {"rows": [{"library": "sk_gru", "per_fit_mb": 0.25, "peak_rss_mb": 900.0}], "fits": 2}
+    done = in_fresh_process(
+        "benchmarks.run:run_section",
+        name="memory",
+        quick=True,
+        output_dir=str(tmp_path),
+        earlier={"grid_search": grid},
+    )
+    assert done["result"] == {"rows": grid["rows"], "fits": 2}
+    assert done["seconds"] >= 0 and done["peak_rss_mb"] > 0
+
+
 def test_left_pad_puts_pad_value_before_short_series():
     sys.path.insert(0, str(ROOT))
     import numpy as np
