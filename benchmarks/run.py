@@ -1,15 +1,17 @@
 """Run every benchmark section and write RESULTS.md, results.json and the plots.
 
 ``make bench`` (or ``python -m benchmarks [--quick] [--output DIR] [--no-parallel]
-[--only SECTION ...] [--no-fresh]``). Everything in RESULTS.md comes from this run, except the
-published figures, which carry their sources. ``--quick`` runs tiny sizes (the test
-suite's smoke test) and skips the parallel section unless ``--parallel`` is given.
+[--only SECTION ...] [--no-fresh]``). Everything in RESULTS.md comes from this run,
+except the published figures, which carry their sources. ``--quick`` runs tiny sizes
+(the test suite's smoke test) in this process and skips the parallel section unless
+``--parallel`` is given.
 
 Each section runs in its own fresh interpreter, so that no section's timings depend
-on what ran before it. In one process, the sum task's default fits took 3.4 to 3.9 s
-run first and 3.9 to 4.4 s after the fit section (torch and skorch had trained, and
-a score of sk_gru architectures were traced); in the make bench run at b5c02fc,
-where quality ran tenth in one process, they took 5.3 s against 3.5 s alone.
+on what ran before it. In one process, the sum task's three default fits took a
+median of 3.3 s run first and 3.5 to 3.9 s after a ``--quick`` run of the fit
+section (where torch and skorch train; two processes each). In the make bench run
+at b5c02fc, where the quality section ran eighth in one process, they took 5.3 s,
+against 3.5 s for the same section's fits run alone right after.
 """
 
 from __future__ import annotations
