@@ -362,6 +362,11 @@ class Program:
         unrolled network where the program has one: 2.6 ms for 1024 rows against
         5.8 ms for the XLA loop. The program used depends only on the padded shape,
         so an estimator predicts the same rows the same way on every call.
+
+        Of a one-sequence predict's 0.18 ms, the compiled call itself takes 0.06 ms
+        when it follows another call; any new tensor or eager operation just before
+        a call (here, converting the input) adds about 0.045 ms to it, and the
+        estimator's input checks take about 0.06 ms.
         """
         trainable, non_trainable = state.inference_arguments(self)
         outputs = []
