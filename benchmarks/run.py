@@ -7,9 +7,9 @@ except the published figures, which carry their sources. ``--quick`` runs tiny s
 ``--parallel`` is given.
 
 Each section runs in its own fresh interpreter, so that no section's timings depend
-on what ran before it. In one process, the sum task's three default fits took a
-median of 3.3 s run first and 3.5 to 3.9 s after a ``--quick`` run of the fit
-section (where torch and skorch train; two processes each). In the make bench run
+on what ran before it. In one process, the sum task's three default fits took
+medians of 3.1 and 3.4 s run first, and 3.5 and 3.9 s after a ``--quick`` run of
+the fit section (where torch and skorch train; two processes each). In the make bench run
 at b5c02fc, where the quality section ran eighth in one process, they took 5.3 s,
 against 3.5 s for the same section's fits run alone right after.
 """
