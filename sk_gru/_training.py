@@ -184,9 +184,9 @@ class Program:
     ) -> None:
         self._build = build
         self._unroll_inference = unroll_inference
-        on_cpu = _on_cpu()
-        self._unrolled = unroll_training and on_cpu
-        self._xla_training = on_cpu and not self._unrolled
+        self._on_cpu = _on_cpu()
+        self._unrolled = unroll_training and self._on_cpu
+        self._xla_training = self._on_cpu and not self._unrolled
         self.model = build(unroll=self._unrolled)
         self.model.compile(optimizer=optimizer, loss=loss)  # for callbacks: model.optimizer
         self.optimizer = optimizer
@@ -392,7 +392,7 @@ class Program:
                 for indices in (self.trainable_indices, self.non_trainable_indices)
             ]
             self._infer[unroll] = _concrete(
-                forward, [*signature, self._x_spec], jit_compile=_on_cpu()
+                forward, [*signature, self._x_spec], jit_compile=self._on_cpu
             )
         return self._infer[unroll]
 
