@@ -89,6 +89,36 @@ def test_long_fits_go_on_through_xla_to_the_same_model(sum_data, monkeypatch):
     np.testing.assert_allclose(compiled.predict_proba(X), plain.predict_proba(X), rtol=1e-4)
 
 
+def test_first_fit_traces_evaluation_and_inference_during_the_first_epoch(sum_data, monkeypatch):
+    X, y = sum_data
+    params = {**FAST, "early_stopping": True, "validation_fraction": 0.2}
+    monkeypatch.setattr(training, "_programs", OrderedDict())  # a program yet to trace
+    sides = []
+    alongside = training._alongside
+
+    def spy(main, side):
+        sides.append(side)
+        return alongside(main, side)
+
+    monkeypatch.setattr(training, "_alongside", spy)
+    first = GRUClassifier(**params, random_state=0).fit(X, y)
+    assert len(sides) == 1 and "evaluate" in _traces(_program(first))
+    assert False in _program(first)._infer  # traced for the first predict
+    second = GRUClassifier(**params, random_state=0).fit(X, y)  # evaluation traced
+    assert len(sides) == 1
+    assert first.history_ == second.history_ and len(first.history_["val_loss"]) == 2
+    np.testing.assert_array_equal(first.predict_proba(X), second.predict_proba(X))
+
+
+def test_an_error_beside_the_first_epoch_reaches_the_caller():
+    def fail():
+        raise ValueError("no evaluation")
+
+    with pytest.raises(ValueError, match="no evaluation"):
+        training._alongside(lambda: 1, fail)
+    assert training._alongside(lambda: 1, lambda: None) == 1
+
+
 def _unrolled(model: keras.Model) -> list[bool]:
     return [
         layer.unroll for layer in model._flatten_layers() if isinstance(layer, keras.layers.GRU)
