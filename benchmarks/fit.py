@@ -1,11 +1,12 @@
 """Training speed: whole fits per library, small fits against skorch, and the cost of a step.
 
-Three tables, each measured side by side in one process:
+Three tables, each measured side by side in one run:
 
 - fit wall time on the sum task (GRU(32), batch 32, fixed epochs, build and compile
-  included) for sk_gru, hand-written Keras, scikeras and skorch;
+  included) for sk_gru, hand-written Keras, scikeras and skorch, in one process;
 - fit + predict of small regressors, sk_gru against skorch on the same network,
-  after a warm-up fit of each (so the second and later fits of the process);
+  after a warm-up fit of each (so the second and later fits of the process), each
+  library in its own fresh interpreters, in rounds;
 - milliseconds per training step (batch 32, GRU(32), 20 steps, 1 feature): sk_gru
   (a long fit divided by its steps), a compiled ``tf.function`` train step of the
   same Keras network with and without ``jit_compile``, and torch's eager step.
@@ -20,7 +21,7 @@ from collections.abc import Callable
 import numpy as np
 
 from benchmarks import peers
-from benchmarks.common import section_main, size, sum_data, timed
+from benchmarks.common import in_fresh_process, section_main, size, sum_data, timed
 
 SIZES = {
     "library_n": (800, 64),
@@ -30,6 +31,7 @@ SIZES = {
     # to steady its median on a shared machine; the 10-epoch case about 1 s.
     "small_repeats": (15, 1),
     "big_repeats": (5, 1),
+    "small_rounds": (3, 1),  # fresh interpreters per library for the two cases above
     "big_fit": ((800, 20, 10), (64, 20, 2)),  # sequences, steps, epochs
     "long_fit_epochs": (20, 2),
     "raw_steps": (500, 20),
@@ -94,54 +96,90 @@ def _regression_data(n: int, steps: int) -> tuple[np.ndarray, np.ndarray]:
     return X, X.mean(axis=(1, 2)).astype("float32")
 
 
+def _small_cases(quick: bool) -> list[tuple[int, int, int, int]]:
+    """``(units, epochs, sequences, steps)`` of each fit + predict case."""
+    big_n, big_steps, big_epochs = size(SIZES, "big_fit", quick)
+    return [(16, 1, 100, 10), (32, big_epochs, big_n, big_steps)]
+
+
+def fit_and_predict_times(library: str, quick: bool) -> dict:
+    """One library's fit + predict times for every case, in this process (meant for a
+    fresh one: see :func:`small_fits`). Each case fits once untimed (the warm-up),
+    then its repeats.
+
+    Returns
+    -------
+    dict
+        ``times``: one list of seconds per case.
+    """
+    times = []
+    for (units, epochs, n, steps), repeats in zip(
+        _small_cases(quick),
+        (size(SIZES, "small_repeats", quick), size(SIZES, "big_repeats", quick)),
+        strict=True,
+    ):
+        X, y = _regression_data(n, steps)
+        if library == "sk_gru":
+            from sk_gru import GRURegressor
+
+            def fit(units=units, epochs=epochs, X=X, y=y):
+                model = GRURegressor(
+                    units=units, epochs=epochs, batch_size=32, early_stopping=False, random_state=0
+                )
+                return model.fit(X, y).predict(X)
+
+        else:
+
+            def fit(units=units, epochs=epochs, X=X, y=y):
+                net = peers.skorch_estimator(
+                    X=X, units=units, epochs=epochs, batch_size=32, classify=False
+                )
+                return net.fit(X, y[:, None]).predict(X)
+
+        fit()  # warm-up: the first fit of this case in the process
+        times.append([timed(fit)[1] for _ in range(repeats)])
+    return {"times": times}
+
+
 def small_fits(quick: bool = False) -> list[dict]:
     """Fit then predict, sk_gru (no early stopping) against skorch on the same network.
 
-    Each library fits once untimed (the warm-up), then the median of several
-    fit + predict runs is taken, the two libraries interleaved.
+    Each library runs in its own fresh interpreter, once per round, the two taking
+    turns; within a run each case fits once untimed (the warm-up), then several
+    times. A case's figure is each library's median round (by its median repeat).
+    In one process, the two interleaved, torch having run slowed TensorFlow's next
+    fit: sk_gru's 10-epoch case took 0.99 s in one make bench run, 0.59 to 0.63 s
+    alone in the same hour (``GRURegressor`` fits only, 7 repeats, two processes).
 
     Returns
     -------
     list of dict
-        One per configuration: ``case``, ``sk_gru_s``, ``skorch_s``, ``repeats``.
+        One per configuration: ``case``, ``sk_gru_s``, ``skorch_s``, ``repeats`` (per
+        round) and ``rounds_s`` (each library's median of every round).
     """
-    from sk_gru import GRURegressor
-
     if not peers.torch_available():
         return []
-    big_n, big_steps, big_epochs = size(SIZES, "big_fit", quick)
-    cases = [
-        (16, 1, 100, 10, size(SIZES, "small_repeats", quick)),
-        (32, big_epochs, big_n, big_steps, size(SIZES, "big_repeats", quick)),
-    ]
+    runs: dict[str, list[list[list[float]]]] = {"sk_gru": [], "skorch": []}
+    for _ in range(size(SIZES, "small_rounds", quick)):
+        for library, library_runs in runs.items():
+            result = in_fresh_process(
+                "benchmarks.fit:fit_and_predict_times", library=library, quick=quick
+            )
+            library_runs.append(result["times"])
     rows = []
-    for units, epochs, n, steps, repeats in cases:
-        X, y = _regression_data(n, steps)
-
-        def ours(units=units, epochs=epochs, X=X, y=y):
-            model = GRURegressor(
-                units=units, epochs=epochs, batch_size=32, early_stopping=False, random_state=0
-            )
-            return model.fit(X, y).predict(X)
-
-        def skorch(units=units, epochs=epochs, X=X, y=y):
-            net = peers.skorch_estimator(
-                X=X, units=units, epochs=epochs, batch_size=32, classify=False
-            )
-            return net.fit(X, y[:, None]).predict(X)
-
-        ours(), skorch()  # warm-up: the first fit of each in this process
-        times = {"sk_gru": [], "skorch": []}
-        for _ in range(repeats):
-            times["sk_gru"].append(timed(ours)[1])
-            times["skorch"].append(timed(skorch)[1])
+    for index, (units, epochs, n, steps) in enumerate(_small_cases(quick)):
+        rounds = {
+            library: [statistics.median(run[index]) for run in library_runs]
+            for library, library_runs in runs.items()
+        }
         rows.append(
             {
                 "case": f"GRU({units}), {epochs} epoch{'s' * (epochs > 1)}, "
                 f"{n} sequences of {steps} steps, batch 32, then predict them",
-                "sk_gru_s": statistics.median(times["sk_gru"]),
-                "skorch_s": statistics.median(times["skorch"]),
-                "repeats": repeats,
+                "sk_gru_s": statistics.median_low(rounds["sk_gru"]),
+                "skorch_s": statistics.median_low(rounds["skorch"]),
+                "repeats": len(runs["sk_gru"][0][index]),
+                "rounds_s": rounds,
             }
         )
     return rows
@@ -312,15 +350,23 @@ def report(result: dict) -> list[str]:
             "",
             "sk_gru: `GRURegressor(early_stopping=False)`; skorch 1.4: `NeuralNetRegressor` "
             "of the same standardisation, GRU and linear head, Adam 3e-3, no validation "
-            "split. Median of the repeats, each library's first fit in the process untimed. "
-            "Ratio: sk_gru's time over skorch's (above 1: skorch is faster).",
+            "split. Each library in a fresh interpreter per round, the two taking turns; "
+            "in each, every case fits once untimed, then its repeats. A library's figure is "
+            "its median round (by the round's median repeat), with every round's median "
+            "beside it. Ratio: sk_gru's time over skorch's (above 1: skorch is faster).",
             "",
-            "| Case | sk_gru (s) | skorch (s) | sk_gru / skorch | Repeats |",
-            "|---|---|---|---|---|",
+            "| Case | sk_gru (s) | skorch (s) | sk_gru / skorch | Rounds, sk_gru; skorch (ms) "
+            "| Repeats per round |",
+            "|---|---|---|---|---|---|",
         ]
         lines += [
             f"| {row['case']} | {row['sk_gru_s']:.3f} | {row['skorch_s']:.3f} | "
-            f"{row['sk_gru_s'] / row['skorch_s']:.1f}x | {row['repeats']} |"
+            f"{row['sk_gru_s'] / row['skorch_s']:.2f}x | "
+            + "; ".join(
+                ", ".join(f"{1e3 * t:.0f}" for t in row["rounds_s"][library])
+                for library in ("sk_gru", "skorch")
+            )
+            + f" | {row['repeats']} |"
             for row in result["small_fits"]
         ]
     steps = result["steps"]

@@ -49,6 +49,20 @@ def test_quick_run_grid_search_rows_come_from_fresh_processes_with_own_peaks(qui
 
 
 @pytest.mark.slow
+def test_quick_run_small_fits_time_each_library_in_its_own_rounds(quick_run):
+    results, _ = quick_run
+    rows = results["fit"]["small_fits"]
+    if not rows:
+        pytest.skip("torch, for skorch, is not installed (make bench installs it)")
+    for row in rows:
+        assert {library: len(times) for library, times in row["rounds_s"].items()} == {
+            "sk_gru": 1,
+            "skorch": 1,
+        }
+        assert row["sk_gru_s"] == row["rounds_s"]["sk_gru"][0] > 0
+
+
+@pytest.mark.slow
 def test_quick_run_timeseries_compares_minirocket_and_sk_gru_on_one_set(quick_run):
     results, _ = quick_run
     (row,) = results["timeseries"]["rows"]
