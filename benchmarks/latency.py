@@ -6,12 +6,16 @@ Keras's ``model.predict`` and ``predict_on_batch``, a compiled ``tf.function``,
 scikeras, skorch, and the torch module that skorch trained, called directly under
 ``torch.no_grad()``. One sequence and a batch of 800; medians after 3 warm-up calls.
 
-The paths take turns over several rounds, each timing its calls in one block, and
-each path reports the median of its rounds. One round let a passing disturbance
-decide a comparison: sk_gru's one-sequence predict once took 0.274 ms in a
-benchmark run and 0.17 to 0.20 ms timed alone right after. Timing the paths call
-by call in turn is no cure: the 50 to 90 ms Keras calls between them left
-TensorFlow's thread pools and the caches in another state (0.66 ms for sk_gru).
+Each library's paths run in a fresh interpreter (sk_gru; Keras's three; scikeras;
+skorch and torch), once per round, the libraries taking turns, each path timing
+its calls in one block; each path reports the median of its rounds. One round let
+a passing disturbance decide a comparison: sk_gru's one-sequence predict once took
+0.274 ms in a benchmark run and 0.17 to 0.20 ms timed alone right after. Paths of
+other libraries in the same process disturbed sk_gru's: timed call by call in
+turn, the 50 to 90 ms Keras calls between left TensorFlow's thread pools and the
+caches in another state (0.66 ms for sk_gru); in rounds in one process, sk_gru's
+batch of 800 took 1.8 to 3.3 ms over four runs, against 1.9 to 2.1 ms timed alone
+(three processes), while torch's call held at 2.9 to 3.1 ms.
 """
 
 from __future__ import annotations
@@ -22,18 +26,102 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import peers
-from benchmarks.common import median_seconds, section_main, size
+from benchmarks.common import in_fresh_process, median_seconds, section_main, size
 
 SIZES = {"repeats": (300, 20), "slow_repeats": (30, 3), "rounds": (3, 1)}
+
+# The paths, by the process that times them: one library's paths per process.
+GROUPS = {
+    "sk_gru": ("sk_gru predict",),
+    "Keras": ("Keras model.predict", "Keras predict_on_batch", "compiled tf.function call"),
+    "scikeras": ("scikeras predict",),
+    "torch": ("skorch predict", "torch module call, no_grad"),
+}
+
+
+def _paths(group: str, quick: bool) -> dict:
+    """``{path: (call one sequence, call 800, repeats)}`` of one group, each
+    library's own network fitted for one epoch on the same 800 sequences."""
+    repeats, slow = size(SIZES, "repeats", quick), size(SIZES, "slow_repeats", quick)
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(800, 10))
+    y = X.sum(axis=1)
+    one, batch = X[:1], X
+    X3, one3 = X[..., None].astype("float32"), one[..., None].astype("float32")
+    if group == "sk_gru":
+        from sk_gru import GRURegressor
+
+        ours = GRURegressor(units=50, epochs=1, random_state=0).fit(X, y)
+        return {"sk_gru predict": (lambda: ours.predict(one), lambda: ours.predict(batch), repeats)}
+    if group == "Keras":
+        import tensorflow as tf
+
+        keras_model = peers.keras_fit(X, y, units=50, epochs=1, batch_size=32, classify=False)
+        compiled = tf.function(
+            lambda x: keras_model(x, training=False),
+            input_signature=[tf.TensorSpec((None, 10, 1), tf.float32)],
+        ).get_concrete_function()
+        return {
+            "Keras model.predict": (
+                lambda: keras_model.predict(one3, verbose=0),
+                lambda: keras_model.predict(X3, verbose=0),
+                slow,
+            ),
+            "Keras predict_on_batch": (
+                lambda: keras_model.predict_on_batch(one3),
+                lambda: keras_model.predict_on_batch(X3),
+                repeats,
+            ),
+            "compiled tf.function call": (
+                lambda: compiled(tf.constant(one3)),
+                lambda: compiled(tf.constant(X3)),
+                repeats,
+            ),
+        }
+    if group == "scikeras":
+        theirs = peers.scikeras_estimator(units=50, epochs=1, batch_size=32, classify=False)
+        theirs.fit(X, y)
+        return {
+            "scikeras predict": (lambda: theirs.predict(one), lambda: theirs.predict(batch), slow)
+        }
+    import torch
+
+    net = peers.skorch_estimator(X=X3, units=50, epochs=1, batch_size=32, classify=False)
+    net.fit(X3, y[:, None].astype("float32"))
+    module = net.module_.eval()
+    one_t, batch_t = torch.from_numpy(one3), torch.from_numpy(X3)
+
+    def call(x):
+        with torch.no_grad():
+            return module(x).numpy()
+
+    return {
+        "skorch predict": (lambda: net.predict(one3), lambda: net.predict(X3), repeats),
+        "torch module call, no_grad": (lambda: call(one_t), lambda: call(batch_t), repeats),
+    }
+
+
+def time_paths(group: str, quick: bool) -> dict:
+    """One round of one group's paths, in this process (meant for a fresh one: see
+    :func:`run`): ``{"seconds": {path: [one sequence, 800 sequences]}}``, medians."""
+    return {
+        "seconds": {
+            name: [median_seconds(single, n), median_seconds(many, max(3, n // 10))]
+            for name, (single, many, n) in _paths(group, quick).items()
+        }
+    }
 
 
 def run(quick: bool = False) -> list[dict]:
     """Median milliseconds per predict call, one row per path.
 
+    Each library's paths run in a fresh interpreter per round, the libraries taking
+    turns (see the module docstring).
+
     Parameters
     ----------
     quick : bool, default=False
-        Few repeats (the smoke test).
+        Few repeats and one round (the smoke test).
 
     Returns
     -------
@@ -41,65 +129,13 @@ def run(quick: bool = False) -> list[dict]:
         ``path``, ``single_ms`` (one sequence) and ``batch800_ms``: medians over
         the rounds of each round's median.
     """
-    import tensorflow as tf
-
-    from sk_gru import GRURegressor
-
-    repeats, slow = size(SIZES, "repeats", quick), size(SIZES, "slow_repeats", quick)
-    rng = np.random.default_rng(0)
-    X = rng.uniform(size=(800, 10))
-    y = X.sum(axis=1)
-    one, batch = X[:1], X
-    X3, one3 = X[..., None].astype("float32"), one[..., None].astype("float32")
-    ours = GRURegressor(units=50, epochs=1, random_state=0).fit(X, y)
-    keras_model = peers.keras_fit(X, y, units=50, epochs=1, batch_size=32, classify=False)
-    compiled = tf.function(
-        lambda x: keras_model(x, training=False),
-        input_signature=[tf.TensorSpec((None, 10, 1), tf.float32)],
-    ).get_concrete_function()
-    theirs = peers.scikeras_estimator(units=50, epochs=1, batch_size=32, classify=False)
-    theirs.fit(X, y)
-    paths = {
-        "sk_gru predict": (lambda: ours.predict(one), lambda: ours.predict(batch), repeats),
-        "Keras model.predict": (
-            lambda: keras_model.predict(one3, verbose=0),
-            lambda: keras_model.predict(X3, verbose=0),
-            slow,
-        ),
-        "Keras predict_on_batch": (
-            lambda: keras_model.predict_on_batch(one3),
-            lambda: keras_model.predict_on_batch(X3),
-            repeats,
-        ),
-        "compiled tf.function call": (
-            lambda: compiled(tf.constant(one3)),
-            lambda: compiled(tf.constant(X3)),
-            repeats,
-        ),
-        "scikeras predict": (lambda: theirs.predict(one), lambda: theirs.predict(batch), slow),
-    }
-    if peers.torch_available():
-        import torch
-
-        net = peers.skorch_estimator(X=X3, units=50, epochs=1, batch_size=32, classify=False)
-        net.fit(X3, y[:, None].astype("float32"))
-        module = net.module_.eval()
-        one_t, batch_t = torch.from_numpy(one3), torch.from_numpy(X3)
-
-        def call(x):
-            with torch.no_grad():
-                return module(x).numpy()
-
-        paths["skorch predict"] = (lambda: net.predict(one3), lambda: net.predict(X3), repeats)
-        paths["torch module call, no_grad"] = (
-            lambda: call(one_t),
-            lambda: call(batch_t),
-            repeats,
-        )
-    rounds = {name: [] for name in paths}
+    groups = [group for group in GROUPS if group != "torch" or peers.torch_available()]
+    rounds: dict[str, list[list[float]]] = {}
     for _ in range(size(SIZES, "rounds", quick)):
-        for name, (single, many, n) in paths.items():
-            rounds[name].append((median_seconds(single, n), median_seconds(many, max(3, n // 10))))
+        for group in groups:
+            result = in_fresh_process("benchmarks.latency:time_paths", group=group, quick=quick)
+            for name, times in result["seconds"].items():
+                rounds.setdefault(name, []).append(times)
     return [
         {
             "path": name,
@@ -116,10 +152,10 @@ def report(rows: list[dict]) -> list[str]:
     lines = [
         "## Predict latency (GRU(50), windows of 10 steps, 1 feature)",
         "",
-        "Median of repeated calls after 3 warm-up calls, in rounds: the paths take "
-        "turns, each timing its calls in one block, and each reports the median of "
-        "its rounds. Ratios are the path's time over sk_gru's (above 1: sk_gru is "
-        "faster).",
+        "Median of repeated calls after 3 warm-up calls, in rounds: each library's "
+        "paths in a fresh interpreter per round (sk_gru; Keras; scikeras; skorch and "
+        "torch), the libraries taking turns, and each path reports the median of its "
+        "rounds. Ratios are the path's time over sk_gru's (above 1: sk_gru is faster).",
         "",
         "| Path | One sequence (ms) | vs sk_gru | Batch of 800 (ms) | vs sk_gru |",
         "|---|---|---|---|---|",
