@@ -30,13 +30,8 @@ from benchmarks.common import in_fresh_process, median_seconds, section_main, si
 
 SIZES = {"repeats": (300, 20), "slow_repeats": (30, 3), "rounds": (3, 1)}
 
-# The paths, by the process that times them: one library's paths per process.
-GROUPS = {
-    "sk_gru": ("sk_gru predict",),
-    "Keras": ("Keras model.predict", "Keras predict_on_batch", "compiled tf.function call"),
-    "scikeras": ("scikeras predict",),
-    "torch": ("skorch predict", "torch module call, no_grad"),
-}
+# One process per group, each timing one library's paths (see _paths).
+GROUPS = ("sk_gru", "Keras", "scikeras", "torch")
 
 
 def _paths(group: str, quick: bool) -> dict:
