@@ -10,7 +10,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 
@@ -250,6 +250,24 @@ def jsonable(value: object) -> object:
     if isinstance(value, np.generic | np.ndarray):
         return value.tolist()
     return str(value)
+
+
+def by_turns_in_fresh_processes(
+    target: str, libraries: Sequence[str], rounds: int, **kwargs
+) -> dict[str, list[dict]]:
+    """``target(library=..., **kwargs)`` in a fresh interpreter per library and round,
+    the libraries taking turns within each round (see :func:`in_fresh_process`).
+
+    Returns
+    -------
+    dict
+        Each library's results, in round order.
+    """
+    runs: dict[str, list[dict]] = {library: [] for library in libraries}
+    for _ in range(rounds):
+        for library in libraries:
+            runs[library].append(in_fresh_process(target, library=library, **kwargs))
+    return runs
 
 
 def in_fresh_process(

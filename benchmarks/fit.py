@@ -21,7 +21,7 @@ from collections.abc import Callable
 import numpy as np
 
 from benchmarks import peers
-from benchmarks.common import in_fresh_process, section_main, size, sum_data, timed
+from benchmarks.common import by_turns_in_fresh_processes, section_main, size, sum_data, timed
 
 SIZES = {
     "library_n": (800, 64),
@@ -159,17 +159,16 @@ def small_fits(quick: bool = False) -> list[dict]:
     """
     if not peers.torch_available():
         return []
-    runs: dict[str, list[list[list[float]]]] = {"sk_gru": [], "skorch": []}
-    for _ in range(size(SIZES, "small_rounds", quick)):
-        for library, library_runs in runs.items():
-            result = in_fresh_process(
-                "benchmarks.fit:fit_and_predict_times", library=library, quick=quick
-            )
-            library_runs.append(result["times"])
+    runs = by_turns_in_fresh_processes(
+        "benchmarks.fit:fit_and_predict_times",
+        ("sk_gru", "skorch"),
+        size(SIZES, "small_rounds", quick),
+        quick=quick,
+    )
     rows = []
     for index, (units, epochs, n, steps) in enumerate(_small_cases(quick)):
         rounds = {
-            library: [statistics.median(run[index]) for run in library_runs]
+            library: [statistics.median(run["times"][index]) for run in library_runs]
             for library, library_runs in runs.items()
         }
         rows.append(
@@ -178,7 +177,7 @@ def small_fits(quick: bool = False) -> list[dict]:
                 f"{n} sequences of {steps} steps, batch 32, then predict them",
                 "sk_gru_s": statistics.median_low(rounds["sk_gru"]),
                 "skorch_s": statistics.median_low(rounds["skorch"]),
-                "repeats": len(runs["sk_gru"][0][index]),
+                "repeats": len(runs["sk_gru"][0]["times"][index]),
                 "rounds_s": rounds,
             }
         )

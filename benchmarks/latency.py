@@ -26,29 +26,30 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import peers
-from benchmarks.common import in_fresh_process, median_seconds, section_main, size
+from benchmarks.common import by_turns_in_fresh_processes, median_seconds, section_main, size
 
 SIZES = {"repeats": (300, 20), "slow_repeats": (30, 3), "rounds": (3, 1)}
 
-# One process per group, each timing one library's paths (see _paths).
-GROUPS = ("sk_gru", "Keras", "scikeras", "torch")
+# One process per library and round, each timing that library's paths (see _paths).
+LIBRARIES = ("sk_gru", "Keras", "scikeras", "torch")
 
 
-def _paths(group: str, quick: bool) -> dict:
-    """``{path: (call one sequence, call 800, repeats)}`` of one group, each
-    library's own network fitted for one epoch on the same 800 sequences."""
+def _paths(library: str, quick: bool) -> dict:
+    """``{path: (call one sequence, call 800, repeats)}`` of one library (skorch's
+    paths under "torch"), its own network fitted for one epoch on the same 800
+    sequences."""
     repeats, slow = size(SIZES, "repeats", quick), size(SIZES, "slow_repeats", quick)
     rng = np.random.default_rng(0)
     X = rng.uniform(size=(800, 10))
     y = X.sum(axis=1)
     one, batch = X[:1], X
     X3, one3 = X[..., None].astype("float32"), one[..., None].astype("float32")
-    if group == "sk_gru":
+    if library == "sk_gru":
         from sk_gru import GRURegressor
 
         ours = GRURegressor(units=50, epochs=1, random_state=0).fit(X, y)
         return {"sk_gru predict": (lambda: ours.predict(one), lambda: ours.predict(batch), repeats)}
-    if group == "Keras":
+    if library == "Keras":
         import tensorflow as tf
 
         keras_model = peers.keras_fit(X, y, units=50, epochs=1, batch_size=32, classify=False)
@@ -73,7 +74,7 @@ def _paths(group: str, quick: bool) -> dict:
                 repeats,
             ),
         }
-    if group == "scikeras":
+    if library == "scikeras":
         theirs = peers.scikeras_estimator(units=50, epochs=1, batch_size=32, classify=False)
         theirs.fit(X, y)
         return {
@@ -96,13 +97,13 @@ def _paths(group: str, quick: bool) -> dict:
     }
 
 
-def time_paths(group: str, quick: bool) -> dict:
-    """One round of one group's paths, in this process (meant for a fresh one: see
+def time_paths(library: str, quick: bool) -> dict:
+    """One round of one library's paths, in this process (meant for a fresh one: see
     :func:`run`): ``{"seconds": {path: [one sequence, 800 sequences]}}``, medians."""
     return {
         "seconds": {
             name: [median_seconds(single, n), median_seconds(many, max(3, n // 10))]
-            for name, (single, many, n) in _paths(group, quick).items()
+            for name, (single, many, n) in _paths(library, quick).items()
         }
     }
 
@@ -124,12 +125,14 @@ def run(quick: bool = False) -> list[dict]:
         ``path``, ``single_ms`` (one sequence) and ``batch800_ms``: medians over
         the rounds of each round's median.
     """
-    groups = [group for group in GROUPS if group != "torch" or peers.torch_available()]
+    libraries = [name for name in LIBRARIES if name != "torch" or peers.torch_available()]
+    runs = by_turns_in_fresh_processes(
+        "benchmarks.latency:time_paths", libraries, size(SIZES, "rounds", quick), quick=quick
+    )
     rounds: dict[str, list[list[float]]] = {}
-    for _ in range(size(SIZES, "rounds", quick)):
-        for group in groups:
-            result = in_fresh_process("benchmarks.latency:time_paths", group=group, quick=quick)
-            for name, times in result["seconds"].items():
+    for library_runs in runs.values():
+        for run in library_runs:
+            for name, times in run["seconds"].items():
                 rounds.setdefault(name, []).append(times)
     return [
         {

@@ -357,11 +357,11 @@ class Program:
         (TensorFlow optimises the graph, then runs it), time in which Python can
         trace the evaluation and the inference function, and TensorFlow optimise the
         evaluation and the read function on their first calls. Those two only read
-        the weights; their results are dropped. Measured on 2 cores, medians of 5 processes taking turns
-        with the code before: the sum task's first fit (3 epochs) 1.34 -> 1.01 s,
-        with its first predict 1.63 -> 1.23 s; the sine example's fit about 0.35 s
-        less; a first fit without validation (GRU(16), 100 sequences) unchanged,
-        1.18 -> 1.19 s, 1.45 -> 1.42 s with its first predict.
+        the weights; their results are dropped. Measured on 2 cores, medians of 5
+        processes taking turns with the code before: the sum task's first fit (3
+        epochs) 1.34 -> 1.01 s, with its first predict 1.63 -> 1.23 s; the sine
+        example's fit about 0.35 s less; a first fit without validation (GRU(16), 100
+        sequences) unchanged, 1.18 -> 1.19 s, 1.45 -> 1.42 s with its first predict.
         """
         evaluation = (
             evaluating is not None and not self._functions["evaluate"].cache_info().currsize
