@@ -50,18 +50,20 @@ _AUTO_CONV_WIDTH = 64
 # at 64, and saves about half of each large predict.
 _MAX_UNROLLED_STEPS = 32
 
-# Longest sequence whose network trains unrolled on a CPU. The rolled recurrence
-# runs a while loop of about 240 small operations per step (forward and gradient,
-# with its intermediates pushed onto and popped off tensor lists); unrolled, a
-# training step takes 38 to 43 % less at 5 to 10 steps, 15 to 41 % at 16 (batch
-# 32: GRU(32) on 5 steps 1.17 -> 0.67 ms, GRU(16) on 10 steps 1.86 -> 1.13 ms,
-# GRU(32) on 16 steps 2.73 -> 1.62 ms; batch 64: GRU(50) on 10 steps 2.95 -> 1.83
-# ms, GRU(64) on 16 steps 4.69 -> 3.96 ms). Tracing and first-call optimisation
-# grow with the steps, and only the first fit of an architecture pays them: 0.4 to
-# 0.9 s more at 10 to 16 steps, 1.5 s more at 20. Default GRURegressor fits on
-# 1,000 random walks, three seeds in one process: 12 steps 5.0 to 7.8 s -> 4.1 to
-# 6.8 s; 16 steps 3.0 to 12.1 s -> 2.6 to 13.6 s, the first fit slower.
-_MAX_UNROLLED_TRAINING_STEPS = 12
+# Longest sequence whose network trains unrolled on a CPU (through UnrolledGRU). The
+# rolled recurrence runs a while loop of about 240 small operations per step
+# (forward and gradient, with its intermediates pushed onto and popped off tensor
+# lists); unrolled, a training step takes a quarter to two fifths less. Tracing and
+# first-call optimisation grow with the steps, and only the first fit of an
+# architecture pays them. Measured on 2 cores (GRU(32), batch 32, a train step
+# traced and first called, then its median step): 12 steps 0.41 -> 0.46 s and 1.34
+# -> 0.85 ms, 20 steps 0.42 -> 0.54 s and 1.90 -> 1.47 ms, 32 steps 0.40 -> 0.89 s
+# and 2.85 -> 1.90 ms, 48 steps 0.43 -> 1.26 s and 4.74 -> 3.59 ms: the first fit
+# makes up its tracing after about 300 steps at 20 steps, 500 at 32. The sum task
+# (20 steps, three default fits in one process) went from 2.4 to 3.2 s per fit to
+# 2.7 to 3.0 s for the first and 1.6 to 2.7 s for the next two; the 10-epoch fit of
+# benchmarks/fit.py (GRU(32), 250 steps) from 0.58 to 0.35 s.
+_MAX_UNROLLED_TRAINING_STEPS = 20
 
 
 def _hashable(value) -> Hashable:

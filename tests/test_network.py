@@ -87,3 +87,52 @@ def test_variable_length_series_learn_through_padding_and_masking(conv_filters):
     clf = GRUClassifier(units=8, conv_filters=conv_filters, random_state=0).fit(X[:56], y[:56])
     assert clf.masked_
     assert clf.score(X[56:], y[56:]) >= 0.9
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("dropout", [0.0, 0.3])
+def test_unrolled_network_computes_what_the_rolled_one_does(bidirectional, masked, dropout):
+    # UnrolledGRU replaces Keras's per-step cell calls with its own arithmetic: the
+    # outputs must match keras.layers.GRU's and the gradients up to summation order,
+    # for stacked layers (sequences out), backward layers, masking and dropout.
+    import keras
+    import tensorflow as tf
+
+    from sk_gru._network import UnrolledGRU, build_gru_network
+
+    def network(unroll):
+        return build_gru_network(
+            input_shape=(7, 2),
+            n_outputs=1,
+            output_activation="linear",
+            units=(6, 5),
+            bidirectional=bidirectional,
+            dropout=dropout,
+            mask_value=PAD_VALUE if masked else None,
+            seed=0,
+            unroll=unroll,
+        )
+
+    rolled, unrolled = network(False), network(True)
+    grus = [layer for layer in unrolled._flatten_layers() if isinstance(layer, UnrolledGRU)]
+    assert len(grus) == (4 if bidirectional else 2)
+    assert not any(isinstance(layer, UnrolledGRU) for layer in rolled._flatten_layers())
+    for mine, theirs in zip(unrolled.variables, rolled.variables, strict=True):
+        np.testing.assert_array_equal(mine.numpy(), theirs.numpy())  # same seeds
+    X = np.random.default_rng(0).normal(size=(9, 7, 2)).astype("float32")
+    if masked:
+        X[:4, 5:] = PAD_VALUE  # trailing padding
+        X[6, :2] = PAD_VALUE  # leading padding
+
+    def outputs_and_gradients(model):
+        with tf.GradientTape() as tape:
+            out = model(X, training=True)
+            loss = keras.ops.sum(out**2)
+        return out.numpy(), [g.numpy() for g in tape.gradient(loss, model.trainable_variables)]
+
+    mine, theirs = outputs_and_gradients(unrolled), outputs_and_gradients(rolled)
+    np.testing.assert_allclose(mine[0], theirs[0], rtol=1e-5, atol=1e-6)
+    assert np.abs(theirs[0]).max() > 0.01
+    for gradient, expected in zip(mine[1], theirs[1], strict=True):
+        np.testing.assert_allclose(gradient, expected, rtol=1e-4, atol=1e-6)

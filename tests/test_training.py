@@ -75,8 +75,11 @@ def test_fits_in_threads_match_serial_fits_and_leave_others_alone(regression_dat
 
 
 def test_long_fits_go_on_through_xla_to_the_same_model(sum_data, monkeypatch):
-    X, y = sum_data  # 20 steps (rolled); 120 rows: one full batch of 64 per epoch
+    X, y = sum_data  # 120 rows: one full batch of 64 per epoch
+    monkeypatch.setattr(base, "_MAX_UNROLLED_TRAINING_STEPS", 19)  # 20 steps: rolled
+    monkeypatch.setattr(training, "_programs", OrderedDict())
     plain = GRUClassifier(**FAST, random_state=0).fit(X, y)  # 2 epochs
+    assert _unrolled(_program(plain).model) == [False]
     program = _program(plain)
     # Steps run count, not steps planned: after one epoch, one step has run.
     monkeypatch.setattr(training, "_XLA_STEPS", 2)
