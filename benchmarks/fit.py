@@ -9,7 +9,7 @@ Three tables, each measured side by side in one run:
   library in its own fresh interpreters, in rounds;
 - milliseconds per training step (batch 32, GRU(32), 20 steps, 1 feature): sk_gru
   (a long fit divided by its steps), a compiled ``tf.function`` train step of the
-  same Keras network with and without ``jit_compile``, and torch's eager step.
+  same Keras network, unrolled and under ``jit_compile`` too, and torch's eager step.
 """
 
 from __future__ import annotations
@@ -184,14 +184,16 @@ def small_fits(quick: bool = False) -> list[dict]:
     return rows
 
 
-def _raw_steps(X, y, n_steps: int, jit_compile: bool) -> Callable[[], float]:
+def _raw_steps(
+    X, y, n_steps: int, jit_compile: bool = False, unroll: bool = False
+) -> Callable[[], float]:
     """A compiled train step (GradientTape + ``optimizer.apply``) of the Keras network,
     traced (and compiled); the returned function times ``n_steps`` of it, in ms each."""
     import keras
     import tensorflow as tf
 
     keras.utils.set_random_seed(0)
-    model, norm = peers.keras_gru(X.shape[1], X.shape[2], 32, 1, None)
+    model, norm = peers.keras_gru(X.shape[1], X.shape[2], 32, 1, None, unroll=unroll)
     norm.adapt(X)
     optimizer = keras.optimizers.Adam(3e-3)
     loss_fn = keras.losses.MeanSquaredError()
@@ -287,8 +289,13 @@ def step_times(quick: bool = False) -> list[dict]:
             "per-epoch work",
         ),
         "compiled tf.function train step": (
-            _raw_steps(X, y, n_raw, jit_compile=False),
+            _raw_steps(X, y, n_raw),
             f"GradientTape + optimizer.apply, mean of {n_raw} steps after tracing",
+        ),
+        "same, unroll=True": (
+            _raw_steps(X, y, n_raw, unroll=True),
+            f"the GRU unrolled (as sk_gru trains up to 20 steps on a CPU), mean of {n_raw} "
+            "steps after tracing",
         ),
         "same, jit_compile=True": (
             _raw_steps(X, y, n_raw, jit_compile=True),

@@ -11,7 +11,9 @@ import functools
 import numpy as np
 
 
-def keras_gru(n_steps: int, n_features: int, units: int, n_outputs: int, activation):
+def keras_gru(
+    n_steps: int, n_features: int, units: int, n_outputs: int, activation, unroll: bool = False
+):
     """The network sk_gru builds, written by hand: Normalization, GRU, Dense.
 
     Returns the uncompiled model and its Normalization layer (to ``adapt``).
@@ -20,7 +22,7 @@ def keras_gru(n_steps: int, n_features: int, units: int, n_outputs: int, activat
 
     inputs = keras.Input((n_steps, n_features))
     norm = keras.layers.Normalization(axis=-1)
-    hidden = keras.layers.GRU(units)(norm(inputs))
+    hidden = keras.layers.GRU(units, unroll=unroll)(norm(inputs))
     outputs = keras.layers.Dense(n_outputs, activation=activation)(hidden)
     model = keras.Model(inputs, outputs)
     return model, norm

@@ -78,11 +78,14 @@ def _training_speed_targets(results: dict) -> list[tuple[str, bool, str]]:
             )
         steps = {row["path"]: row["ms_per_step"] for row in results["fit"]["steps"]}
         ours = steps.get("sk_gru fit (whole fit / its steps)")
-        raw = steps.get("compiled tf.function train step")
+        # The faster of the rolled and unrolled raw steps: sk_gru trains unrolled here.
+        raw_paths = ("compiled tf.function train step", "same, unroll=True")
+        raw = min((steps[path] for path in raw_paths if path in steps), default=None)
         if ours and raw:
             found.append(
                 (
-                    "training step within 1.3x a raw compiled step",
+                    "training step within 1.3x a raw compiled step (the faster of rolled "
+                    "and unrolled)",
                     ours <= 1.3 * raw,
                     f"{ours:.2f} vs {raw:.2f} ms ({ours / raw:.2f}x)",
                 )
