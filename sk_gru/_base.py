@@ -56,13 +56,13 @@ _MAX_UNROLLED_STEPS = 32
 # lists); unrolled, a training step takes a quarter to two fifths less. Tracing and
 # first-call optimisation grow with the steps, and only the first fit of an
 # architecture pays them. Measured on 2 cores (GRU(32), batch 32, a train step
-# traced and first called, then its median step): 12 steps 0.41 -> 0.46 s and 1.34
-# -> 0.85 ms, 20 steps 0.42 -> 0.54 s and 1.90 -> 1.47 ms, 32 steps 0.40 -> 0.89 s
-# and 2.85 -> 1.90 ms, 48 steps 0.43 -> 1.26 s and 4.74 -> 3.59 ms: the first fit
-# makes up its tracing after about 300 steps at 20 steps, 500 at 32. The sum task
-# (20 steps, three default fits in one process) went from 2.4 to 3.2 s per fit to
-# 2.7 to 3.0 s for the first and 1.6 to 2.7 s for the next two; the 10-epoch fit of
-# benchmarks/fit.py (GRU(32), 250 steps) from 0.58 to 0.35 s.
+# traced and first called, then its median step; rolled -> unrolled): 12 steps
+# 0.38 -> 0.36 s and 1.31 -> 0.98 ms, 20 steps 0.40 -> 0.51 s and 1.82 -> 1.26 ms,
+# 32 steps 0.43 -> 0.69 s and 2.74 -> 1.86 ms, 48 steps 0.41 -> 0.98 s and 4.38 ->
+# 2.80 ms. In a whole first fit the extra tracing is larger: the sum task (20
+# steps, GRU(64), three default fits in one process) went from 2.4 to 3.2 s per
+# fit to 2.7 to 3.7 s for the first and 1.2 to 2.7 s for the next two; the 10-epoch
+# fit of benchmarks/fit.py (GRU(32), 250 steps) from 0.58 to 0.35 s.
 _MAX_UNROLLED_TRAINING_STEPS = 20
 
 
