@@ -192,7 +192,8 @@ def build_gru_network(
         Read the input as token ids and embed them in this many dimensions.
         Id 0 is padding and is masked.
     unroll : bool, default=False
-        Unroll the GRU loops (faster for short sequences, more memory).
+        Unroll the GRU loops through :class:`UnrolledGRU` (faster for short
+        sequences, more memory and tracing; never cuDNN).
     seed : int or None, default=None
         Seeds every initializer and dropout layer, so the network does not depend
         on global random state; None draws fresh seeds.

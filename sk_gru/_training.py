@@ -29,8 +29,9 @@ several threads take the program's lock in turn.
 On a CPU, short sequences train through the unrolled network (``unroll_training``),
 which takes a quarter to two fifths less per step than the rolled loop up to 20
 steps (see ``_MAX_UNROLLED_TRAINING_STEPS`` in ``_base``). XLA (CPU only: Keras's
-cuDNN kernel does not compile under it) is used where it pays. Inference always: one sequence in 0.11 ms instead of 0.34 ms, compiled once per
-padded batch size (see :meth:`Program.infer`). Rolled training only once a fit has run
+cuDNN kernel does not compile under it) is used where it pays. Inference always:
+one sequence in 0.11 ms instead of 0.34 ms, compiled once per padded batch size
+(see :meth:`Program.infer`). Rolled training only once a fit has run
 ``_XLA_STEPS`` full-batch steps, since compiling the step costs one to three
 seconds per architecture and saves about 30 to 60 % of each step. Unrolled
 training never: compiling the unrolled step took 3.8 s instead of 1.4 s (GRU(64)
