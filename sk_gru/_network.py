@@ -98,7 +98,7 @@ class UnrolledGRU(keras.layers.GRU):
         masks = [None] * len(steps) if mask is None else tf.unstack(mask, axis=1)
         if self.go_backwards:
             steps, masks = steps[::-1], masks[::-1]
-        h = initial_state[0] if isinstance(initial_state, list | tuple) else initial_state
+        h = initial_state[0]  # keras.layers.RNN.call passes a list
         outputs = []
         for x, step_mask in zip(steps, masks, strict=True):
             # Bias adds and equal-shape operations: their gradients are one or two
