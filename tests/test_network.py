@@ -93,9 +93,10 @@ def test_variable_length_series_learn_through_padding_and_masking(conv_filters):
 @pytest.mark.parametrize("masked", [False, True])
 @pytest.mark.parametrize("dropout", [0.0, 0.3])
 def test_unrolled_network_computes_what_the_rolled_one_does(bidirectional, masked, dropout):
-    # UnrolledGRU replaces Keras's per-step cell calls with its own arithmetic: the
-    # outputs must match keras.layers.GRU's and the gradients up to summation order,
-    # for stacked layers (sequences out), backward layers, masking and dropout.
+    # UnrolledGRU replaces Keras's per-step cell calls with its own arithmetic and
+    # gradient: outputs (training and inference) and gradients must match
+    # keras.layers.GRU's, for stacked layers (sequences out), backward layers, masking
+    # and dropout.
     import keras
     import tensorflow as tf
 
@@ -131,6 +132,8 @@ def test_unrolled_network_computes_what_the_rolled_one_does(bidirectional, maske
             loss = keras.ops.sum(out**2)
         return out.numpy(), [g.numpy() for g in tape.gradient(loss, model.trainable_variables)]
 
+    # Inference takes another path (no custom gradient).
+    np.testing.assert_allclose(unrolled(X).numpy(), rolled(X).numpy(), rtol=1e-5, atol=1e-6)
     mine, theirs = outputs_and_gradients(unrolled), outputs_and_gradients(rolled)
     np.testing.assert_allclose(mine[0], theirs[0], rtol=1e-5, atol=1e-6)
     assert np.abs(theirs[0]).max() > 0.01
