@@ -53,16 +53,16 @@ _MAX_UNROLLED_STEPS = 32
 # Longest sequence whose network trains unrolled on a CPU (through UnrolledGRU). The
 # rolled recurrence runs a while loop of about 240 small operations per step
 # (forward and gradient, with its intermediates pushed onto and popped off tensor
-# lists); unrolled, a training step takes a quarter to two fifths less. Tracing and
+# lists); unrolled, a training step takes a third to a half less. Tracing and
 # first-call optimisation grow with the steps, and only the first fit of an
-# architecture pays them. Measured on 2 cores (GRU(32), batch 32, a train step
-# traced and first called, then its median step; rolled -> unrolled): 12 steps
-# 0.38 -> 0.36 s and 1.31 -> 0.98 ms, 20 steps 0.40 -> 0.51 s and 1.82 -> 1.26 ms,
-# 32 steps 0.43 -> 0.69 s and 2.74 -> 1.86 ms, 48 steps 0.41 -> 0.98 s and 4.38 ->
-# 2.80 ms. In a whole first fit the extra tracing is larger: the sum task (20
-# steps, GRU(64), three default fits in one process) went from 2.4 to 3.2 s per
-# fit to 2.7 to 3.7 s for the first and 1.2 to 2.7 s for the next two; the 10-epoch
-# fit of benchmarks/fit.py (GRU(32), 250 steps) from 0.58 to 0.35 s.
+# architecture pays them. Measured on 2 cores (GRU(64), batches of unknown size, a
+# train step traced and first called, then its median step; rolled -> unrolled):
+# 20 steps 0.52 -> 0.61 s and 3.6 -> 1.9 to 2.2 ms; 32 steps 0.54 -> 1.29 s and
+# 7.1 -> 5.1 ms; 48 steps 0.77 -> 1.28 s and 12.4 -> 5.2 ms (one noisy run each
+# at 32 and 48 steps: worth measuring again before raising this). The sum task (20
+# steps, GRU(64), default fits of random state 0, one process each): first fit 2.8
+# -> 2.2 s, the next ones 1.9 -> 1.3 s; the 10-epoch fit of benchmarks/fit.py
+# (GRU(32), 250 steps) 0.60 -> 0.28 s.
 _MAX_UNROLLED_TRAINING_STEPS = 20
 
 
