@@ -48,8 +48,9 @@ def limit_threads_to_worker_share() -> None:
 # is only looked up while its own train step is being traced, so once no fit is
 # running the entries are dead and can go. Fits in other threads defer the purge.
 # sk_gru's own training loop no longer goes through that all-reduce, but the first
-# trace of a program still registers one entry; programs evicted from the cache and
-# traced again would add up.
+# trace of a program still registers one entry, and one per step and layer where
+# UnrolledGRU trains (its gradient is a custom one); programs evicted from the cache
+# and traced again would add up.
 _GRADIENT_REGISTRY = tf_ops._gradient_registry._registry
 _registry_lock = threading.Lock()
 _active_fits = 0

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+from collections import OrderedDict
 
 import joblib
 import keras
@@ -22,6 +23,7 @@ from tensorflow.python.framework import config as tf_config
 from tensorflow.python.framework import ops as tf_ops
 
 from sk_gru import GRUClassifier, GRURegressor
+from sk_gru import _training as training
 
 FAST = {"units": 8, "epochs": 2, "random_state": 0}
 
@@ -177,10 +179,20 @@ def test_no_retracing_warning_over_many_architectures(sum_data, caplog, monkeypa
     assert not [r for r in caplog.records if "retracing" in r.getMessage()]
 
 
-def test_fit_leaves_no_custom_gradient_entries_behind(sum_data):
-    X, y = sum_data
+class _RegistryWatch(keras.callbacks.Callback):
+    """Records the gradient registry's custom entries at the end of each epoch."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.entries = _custom_gradient_entries()
+
+
+def test_fit_leaves_no_custom_gradient_entries_behind(sum_data, monkeypatch):
+    X, y = sum_data  # 20 steps: trained through UnrolledGRU's custom gradient
+    monkeypatch.setattr(training, "_programs", OrderedDict())  # a program yet to trace
     before = _custom_gradient_entries()
-    GRUClassifier(**FAST).fit(X, y)
+    watch = _RegistryWatch()
+    GRUClassifier(**FAST, callbacks=[watch]).fit(X, y)
+    assert len(watch.entries - before) >= 20  # one per unrolled step while tracing
     assert _custom_gradient_entries() == before
 
 
