@@ -294,7 +294,7 @@ def step_times(quick: bool = False) -> list[dict]:
         ),
         "same, unroll=True": (
             _raw_steps(X, y, n_raw, unroll=True),
-            f"the GRU unrolled (as sk_gru trains up to 20 steps on a CPU), mean of {n_raw} "
+            f"the GRU unrolled (as sk_gru trains up to 32 steps on a CPU), mean of {n_raw} "
             "steps after tracing",
         ),
         "same, jit_compile=True": (

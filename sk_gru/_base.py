@@ -57,13 +57,18 @@ _MAX_UNROLLED_STEPS = 32
 # first-call optimisation grow with the steps, and only the first fit of an
 # architecture pays them. Measured on 2 cores (GRU(64), batches of unknown size, a
 # train step traced and first called, then its median step; rolled -> unrolled):
-# 20 steps 0.52 -> 0.61 s and 3.6 -> 1.9 to 2.2 ms; 32 steps 0.54 -> 1.29 s and
-# 7.1 -> 5.1 ms; 48 steps 0.77 -> 1.28 s and 12.4 -> 5.2 ms (one noisy run each
-# at 32 and 48 steps: worth measuring again before raising this). The sum task (20
-# steps, GRU(64), default fits of random state 0, one process each): first fit 2.8
-# -> 2.2 s, the next ones 1.9 -> 1.3 s; the 10-epoch fit of benchmarks/fit.py
-# (GRU(32), 250 steps) 0.60 -> 0.28 s.
-_MAX_UNROLLED_TRAINING_STEPS = 20
+# 20 steps 0.52 -> 0.61 s and 3.6 -> 1.9 to 2.2 ms; 24 steps 0.57 -> 0.74 to 0.86 s
+# and 5.6 to 6.0 -> 2.3 to 2.5 ms; 32 steps 0.52 to 0.57 -> 0.96 to 1.01 s and 5.3
+# to 6.6 -> 3.5 to 4.3 ms, made up after some 150 to 300 steps. Default
+# GRUClassifier fits, three in one process, the first one first: sum task (20
+# steps, random state 0 thrice) 2.5 to 2.8 -> 2.2 s, then 1.8 to 2.7 -> 1.2 to 1.3
+# s; uniform sums on 32 steps (800 sequences, random states 0 to 2, two processes)
+# 3.6 to 4.2 -> 3.8 s, then 1.9 to 5.4 -> 1.3 to 3.1 s; ItalyPowerDemand (24 steps,
+# the same way) 2.5 to 3.4 -> 1.9 to 2.4 s, then 1.1 to 1.6 -> 0.7 to 1.1 s; the
+# same epochs and scores. The 10-epoch fit of
+# benchmarks/fit.py (GRU(32), 250 steps) 0.60 -> 0.28 s. Longer sequences are left
+# to XLA (_XLA_STEPS): the unrolled graph's tracing grows with them.
+_MAX_UNROLLED_TRAINING_STEPS = 32
 
 
 def _hashable(value) -> Hashable:

@@ -27,7 +27,7 @@ estimators that share a program never share state; fits of one architecture in
 several threads take the program's lock in turn.
 
 On a CPU, short sequences train through the unrolled network (``unroll_training``),
-which takes a third to a half less per step than the rolled loop up to 20
+which takes a third to a half less per step than the rolled loop up to 32
 steps (see ``_MAX_UNROLLED_TRAINING_STEPS`` in ``_base``). XLA (CPU only: Keras's
 cuDNN kernel does not compile under it) is used where it pays. Inference always:
 one sequence in 0.11 ms instead of 0.34 ms, compiled once per padded batch size
