@@ -19,10 +19,10 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._network import build_gru_network
+from ._architecture import Architecture, hashable
 from ._policy import training_policy
 from ._runtime import seed_from
-from ._training import NetworkState, Program, program_for
+from ._training import NetworkState, Program
 
 __all__ = [
     "ClassifierLabelEncoder",
@@ -37,61 +37,25 @@ AUTO_EPOCHS = 200
 
 # conv_filters="auto": sequences longer than _AUTO_CONV_STEPS get two convolution
 # blocks of _AUTO_CONV_WIDTH filters with pooling in front of the GRU, and longer
-# than 4 times that a third, so that the GRU reads 4 to 16 steps (up to 1024). Two
-# blocks took Coffee (286 steps, 28 series) from 0.54 to 1.00 and OSULeaf (427
-# steps) from 0.46 in 221 s to 0.77 in 30 s; the third took PickupGestureWiimoteZ
-# (361 steps) from 0.72 to 0.84 (median of random states 0 to 2), OSULeaf from 0.76
-# to 0.77 and kept Coffee at 1.00, each fit faster (benchmarks/timeseries.py).
+# than 4 times that a third, so that the GRU reads 4 to 16 steps (up to 1024); chosen
+# on the time-series section of ``python -m benchmarks``.
 _AUTO_CONV_STEPS = 64
 _AUTO_CONV_WIDTH = 64
 
-# Longest sequence whose large-batch inference unrolls the recurrence (see
-# Program.infer): compiling the unrolled network takes 1.3 s at 32 steps, 2.5 s
-# at 64, and saves about half of each large predict.
-_MAX_UNROLLED_STEPS = 32
-
-# Longest sequence whose network trains unrolled on a CPU (through UnrolledGRU). The
-# rolled recurrence runs a while loop of about 240 small operations per step
-# (forward and gradient, with its intermediates pushed onto and popped off tensor
-# lists); unrolled, a training step takes a third to a half less. Tracing and
-# first-call optimisation grow with the steps, and only the first fit of an
-# architecture pays them. Measured on 2 cores (GRU(64), batches of unknown size, a
-# train step traced and first called, then its median step; rolled -> unrolled):
-# 20 steps 0.52 -> 0.61 s and 3.6 -> 1.9 to 2.2 ms; 24 steps 0.57 -> 0.74 to 0.86 s
-# and 5.6 to 6.0 -> 2.3 to 2.5 ms; 32 steps 0.52 to 0.57 -> 0.96 to 1.01 s and 5.3
-# to 6.6 -> 3.5 to 4.3 ms, made up after some 150 to 300 steps. Default
-# GRUClassifier fits, three in one process, the first one first: sum task (20
-# steps, random state 0 thrice) 2.5 to 2.8 -> 2.2 s, then 1.8 to 2.7 -> 1.2 to 1.3
-# s; uniform sums on 32 steps (800 sequences, random states 0 to 2, two processes)
-# 3.6 to 4.2 -> 3.8 s, then 1.9 to 5.4 -> 1.3 to 3.1 s; ItalyPowerDemand (24 steps,
-# the same way) 2.5 to 3.4 -> 1.9 to 2.4 s, then 1.1 to 1.6 -> 0.7 to 1.1 s; the
-# same epochs and scores. The 10-epoch fit of
-# benchmarks/fit.py (GRU(32), 250 steps) 0.60 -> 0.28 s. Longer sequences are left
-# to XLA (_XLA_STEPS): the unrolled graph's tracing grows with them.
-_MAX_UNROLLED_TRAINING_STEPS = 32
+# Loss and optimizer built from plain parameter values, memoised: scikeras builds
+# two optimizers per call, as long as a whole small fit.
+_COMPONENTS_MEMO_SIZE = 256
+_components_memo: dict[Hashable, tuple] = {}
 
 
-def _hashable(value) -> Hashable:
-    """A hashable stand-in for nested parameter values (lists become tuples)."""
-    if isinstance(value, dict):
-        return tuple(sorted((key, _hashable(item)) for key, item in value.items()))
+def _plain(value) -> bool:
+    """A value that stands for itself: memoising on it cannot confuse two objects."""
     if isinstance(value, list | tuple):
-        return tuple(_hashable(item) for item in value)
-    if isinstance(value, np.ndarray):
-        return (value.dtype.str, value.shape, value.tobytes())
-    try:
-        hash(value)
-    except TypeError:
-        return repr(value)
-    return value
-
-
-def _describe(component, drop: tuple[str, ...] = ()) -> Hashable:
-    """What of a Keras loss or optimizer changes the traced graph."""
-    if isinstance(component, keras.losses.Loss | keras.optimizers.Optimizer):
-        config = {k: v for k, v in component.get_config().items() if k not in drop}
-        return (type(component), _hashable(config))
-    return component  # a string or a function
+        return all(_plain(item) for item in value)
+    if value is None or isinstance(value, str | Real):
+        return True
+    # Classes and functions defined at a module's top level live as long as it does.
+    return callable(value) and "<" not in getattr(value, "__qualname__", "<")
 
 
 def _sequence_shape(X: np.ndarray) -> tuple[int, int]:
@@ -294,6 +258,8 @@ class GRUEstimatorMixin:
             seed = int(np.random.default_rng().integers(np.iinfo(np.int32).max))
         if reinitialize:
             self._initialize_model(X, y)
+        else:
+            self._check_architecture_unchanged()
         program = self._program()
         x = self._network_input(X)
         targets = np.asarray(self.target_encoder_.transform(y))
@@ -372,27 +338,41 @@ class GRUEstimatorMixin:
         self.target_encoder_ = self.target_encoder.fit(y)
         vars(self).update(getattr(self.target_encoder_, "get_metadata", dict)())
         self._set_input_statistics(X)
-        self._architecture = _hashable((self._network_params(), self._compile_key()))
+        self._architecture = self._current_architecture()
 
-    def _compile_key(self) -> Hashable:
-        """What of the loss and the optimizer changes the traced graph.
+    def _current_architecture(self) -> Architecture:
+        """The architecture that the parameters set now give, on the fitted data."""
+        loss, optimizer_class, optimizer_config = self._loss_and_optimizer()
+        return Architecture(self._network_params(), loss, optimizer_class, optimizer_config)
 
-        Built from the parameters themselves: scikeras's compile arguments build two
-        optimizers, about 8 ms, on every call.
-        """
-        routed = {
-            key: value
-            for key, value in self.get_params(deep=False).items()
-            if key.startswith(("optimizer__", "loss__")) and key != "optimizer__learning_rate"
-        }
-        plain = isinstance(self.optimizer, str | type) and isinstance(self.loss, str | None)
-        if not plain:
-            compiled = self._get_compile_kwargs()
-            return (
-                _describe(compiled["loss"]),
-                _describe(compiled["optimizer"], drop=("learning_rate", "name")),
+    def _check_architecture_unchanged(self) -> None:
+        """warm_start and partial_fit go on training the fitted network, as it is."""
+        changed = self._current_architecture().changes_from(self._architecture)
+        if changed:
+            raise ValueError(
+                f"{type(self).__name__} cannot continue training (warm_start=True or "
+                f"partial_fit) after a change of {', '.join(changed)}: these change the "
+                "network it was fitted with. Set them back, or refit with warm_start=False."
             )
-        return (self.optimizer, self.loss or self._default_loss(), routed)
+
+    def _loss_and_optimizer(self) -> tuple:
+        """The built loss, and the optimizer's class and config (memoised)."""
+        params = self.get_params(deep=False)
+        routed = sorted(
+            (k, v) for k, v in params.items() if k.startswith(("optimizer__", "loss__"))
+        )
+        values = (self.optimizer, self.loss or self._default_loss(), self.learning_rate, routed)
+        memo_key = hashable(values) if _plain(values) else None
+        if memo_key in _components_memo:
+            return _components_memo[memo_key]
+        compiled = self._get_compile_kwargs()
+        optimizer = compiled["optimizer"]
+        components = (compiled["loss"], type(optimizer), optimizer.get_config())
+        if memo_key is not None:
+            if len(_components_memo) >= _COMPONENTS_MEMO_SIZE:
+                _components_memo.clear()
+            _components_memo[memo_key] = components
+        return components
 
     def _set_input_statistics(self, X: np.ndarray) -> None:
         if self.embedding_dim is not None:
@@ -411,22 +391,8 @@ class GRUEstimatorMixin:
         self.input_variance_ = steps.var(axis=0, dtype=np.float64)
 
     def _program(self) -> Program:
-        """The cached program of this estimator's architecture."""
-
-        def make() -> Program:
-            compiled = self._get_compile_kwargs()
-            optimizer = compiled["optimizer"]
-            optimizer = type(optimizer).from_config(optimizer.get_config())
-            params = self._network_params()
-            return Program(
-                lambda unroll=False: build_gru_network(**params, unroll=unroll, seed=0),
-                compiled["loss"],
-                optimizer,
-                unroll_inference=self.input_shape_[0] <= _MAX_UNROLLED_STEPS,
-                unroll_training=self.input_shape_[0] <= _MAX_UNROLLED_TRAINING_STEPS,
-            )
-
-        return program_for(self._architecture, make)
+        """The cached program of the architecture fixed at fit."""
+        return self._architecture.program()
 
     def _initial_variables(self, program: Program, seed: int) -> list[np.ndarray]:
         values = program.initial_variables(seed)
@@ -448,13 +414,15 @@ class GRUEstimatorMixin:
             kwargs["optimizer"].learning_rate = self.learning_rate
         return kwargs
 
-    def _learning_rate(self) -> float:
-        """The learning rate a fresh optimizer starts with."""
+    def _learning_rate(self) -> float | None:
+        """The learning rate a fresh optimizer starts with; None for a schedule."""
         if isinstance(self.optimizer, keras.optimizers.Optimizer):
-            return float(keras.ops.convert_to_numpy(self.optimizer.learning_rate))
-        return float(
-            self.get_params(deep=False).get("optimizer__learning_rate", self.learning_rate)
-        )
+            rate = self.optimizer._learning_rate
+        else:
+            rate = self.get_params(deep=False).get("optimizer__learning_rate", self.learning_rate)
+        if isinstance(rate, keras.optimizers.schedules.LearningRateSchedule):
+            return None
+        return float(keras.ops.convert_to_numpy(rate))
 
     def _user_callbacks(self) -> list:
         self._initialize_callbacks()  # scikeras's routing of callbacks__
@@ -529,11 +497,7 @@ class GRUEstimatorMixin:
         if "_network_state" not in vars(self):
             raise AttributeError(f"This {type(self).__name__} has no model_: it is not fitted.")
         if vars(self).get("_model") is None:
-            compiled = self._get_compile_kwargs()
-            model = build_gru_network(**self._network_params(), seed=0)
-            model.compile(**{**compiled, "metrics": None})
-            model.optimizer.build(model.trainable_variables)
-            self._model, self._model_architecture = model, self._architecture
+            self._model, self._model_architecture = self._architecture.model(), self._architecture
             self._refresh_model()
         return self._model
 
@@ -542,19 +506,16 @@ class GRUEstimatorMixin:
         model = vars(self).get("_model")
         if model is None:
             return
-        if self._model_architecture != self._architecture:
-            self._model = None  # refitted with another architecture: rebuilt on access
+        if self._model_architecture is not self._architecture:
+            self._model = None  # refitted: rebuilt on access, with a fresh optimizer
             return
         state = self._network_state
         for variable, value in zip(model.variables, state.variables, strict=True):
             variable.assign(value)
         if state.optimizer_variables is not None:
-            pairs = zip(model.optimizer.variables, state.optimizer_variables, strict=False)
+            pairs = zip(model.optimizer.variables, state.optimizer_variables, strict=True)
             for variable, value in pairs:
                 variable.assign(value)
-            model.optimizer.learning_rate.assign(state.learning_rate)
-        elif hasattr(model.optimizer, "learning_rate"):
-            model.optimizer.learning_rate.assign(self._learning_rate())
 
     def __getstate__(self) -> dict:
         state = dict(vars(self))

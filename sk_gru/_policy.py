@@ -156,12 +156,13 @@ class Plateau(keras.callbacks.Callback):
             return
         self.wait += 1
         self.since_change += 1
+        rate = self.model.optimizer.learning_rate
         if (
             self.adapt_learning_rate
+            and hasattr(rate, "assign")  # a LearningRateSchedule sets the rate itself
             and self.started
             and self.since_change >= max(1, self.patience // 2)
         ):
-            rate = self.model.optimizer.learning_rate
             lowered = max(float(np.asarray(rate)) * FACTOR, self.floor)
             rate.assign(lowered)
             self.since_change = 0

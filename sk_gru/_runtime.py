@@ -41,43 +41,60 @@ def limit_threads_to_worker_share() -> None:
             tf.config.threading.set_inter_op_parallelism_threads(threads)
 
 
-# Keras's TensorFlow optimizer sums gradients through `all_reduce`, which uses
-# `tf.custom_gradient`. Every trace registers a `CustomGradient-<n>` entry in
+# Every trace of a `tf.custom_gradient` registers a `CustomGradient-<n>` entry in
 # TensorFlow's global gradient registry whose closure holds the whole training graph,
-# and nothing removes it: about 15 MB per fit (tensorflow/tensorflow#80895). An entry
-# is only looked up while its own train step is being traced, so once no fit is
-# running the entries are dead and can go. Fits in other threads defer the purge.
-# sk_gru's own training loop no longer goes through that all-reduce, but the first
-# trace of a program still registers one entry, and one per step and layer where
-# UnrolledGRU trains (its gradient is a custom one); programs evicted from the cache
-# and traced again would add up.
-_GRADIENT_REGISTRY = tf_ops._gradient_registry._registry
+# and nothing removes it: about 15 MB per fit (tensorflow/tensorflow#80895). sk_gru's
+# traces register such entries through Keras's optimizer (its `all_reduce`) and
+# through UnrolledGRU's gradient, one per step and layer. An entry is only looked up
+# while its own train step is being traced, so once no sk_gru fit is running its
+# entries are dead and can go. Only entries that sk_gru's own tracing threads
+# registered are removed: code tracing in another thread meanwhile keeps its own.
+class _RecordingRegistry(dict):
+    """TensorFlow's gradient registry, noting the keys added by sk_gru's threads."""
+
+    __slots__ = ()
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        if getattr(_this_thread, "registering", 0):
+            _own_entries.add(key)
+
+
+_this_thread = threading.local()
+_own_entries: set[str] = set()
 _registry_lock = threading.Lock()
 _active_fits = 0
-_dead_entries: set[str] = set()
+_registry = tf_ops._gradient_registry
+if not isinstance(_registry._registry, _RecordingRegistry):
+    _registry._registry = _RecordingRegistry(_registry._registry)
+
+
+@contextlib.contextmanager
+def registering_for_sk_gru() -> Iterator[None]:
+    """Mark the gradient entries this thread registers as sk_gru's own."""
+    _this_thread.registering = getattr(_this_thread, "registering", 0) + 1
+    try:
+        yield
+    finally:
+        _this_thread.registering -= 1
 
 
 @contextlib.contextmanager
 def released_training_graphs() -> Iterator[None]:
-    """Drop the gradient-registry entries a fit's tracing leaves behind."""
+    """Drop the gradient-registry entries sk_gru's fits left, once none runs."""
     global _active_fits
     with _registry_lock:
-        before = set(_GRADIENT_REGISTRY)
         _active_fits += 1
     try:
-        yield
+        with registering_for_sk_gru():
+            yield
     finally:
         with _registry_lock:
-            _dead_entries.update(
-                key
-                for key in _GRADIENT_REGISTRY
-                if key.startswith("CustomGradient-") and key not in before
-            )
             _active_fits -= 1
             if _active_fits == 0:
-                for key in _dead_entries:
-                    _GRADIENT_REGISTRY.pop(key, None)
-                _dead_entries.clear()
+                for key in _own_entries:
+                    _registry._registry.pop(key, None)
+                _own_entries.clear()
 
 
 def seed_from(random_state) -> int | None:

@@ -52,7 +52,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ._runtime import released_training_graphs
+from ._runtime import registering_for_sk_gru, released_training_graphs
 
 # Architectures whose programs stay traced; a grid search rarely has more at once.
 _CACHE_SIZE = 16
@@ -195,6 +195,9 @@ class Program:
         self.model.compile(optimizer=optimizer, loss=loss)  # for callbacks: model.optimizer
         self.optimizer = optimizer
         optimizer.build(self.model.trainable_variables)
+        # A fresh optimizer's state as Keras builds it: Adagrad's accumulators start
+        # at initial_accumulator_value, Nadam's momentum product at 1.
+        self._fresh_optimizer = [np.array(v.numpy()) for v in optimizer.variables]
         self.loss = loss if isinstance(loss, keras.losses.Loss) else _wrap_loss(loss)
         self.lock = threading.RLock()
         variables = self.model.variables
@@ -242,8 +245,6 @@ class Program:
 
         self._assign = _concrete(assign, [specs])
         self._read = _concrete(read)
-        # A fresh optimizer: every slot zero, the learning rate filled in per fit.
-        self._fresh_optimizer = [np.zeros(v.shape, v.dtype) for v in self.optimizer.variables]
         rate = getattr(self.optimizer, "_learning_rate", None)
         positions = [i for i, v in enumerate(self.optimizer.variables) if v is rate]
         self._rate_position = positions[0] if positions else None
@@ -289,7 +290,8 @@ class Program:
             with tf.GradientTape() as tape:
                 predicted = model(xb, training=True)
                 value = loss(yb, predicted, sample_weight=wb)
-            gradients = tape.gradient(value, model.trainable_variables)
+                scaled = optimizer.scale_loss(value)  # as keras.Model.train_step
+            gradients = tape.gradient(scaled, model.trainable_variables)
             optimizer.apply(gradients, model.trainable_variables)
             return tf.cast(value, tf.float32) * tf.cast(tf.shape(xb)[0], tf.float32)
 
@@ -500,6 +502,8 @@ class Program:
                     history.setdefault(key, []).append(float(value))
                 if model.stop_training:
                     break
+            if epochs > 0:  # as keras.Model.fit: EMA weights replace the trained ones
+                self.optimizer.finalize_variable_values(model.trainable_variables)
             callback_list.on_train_end()
             fitted = self.read()
         return fitted, history
@@ -507,8 +511,13 @@ class Program:
 
 def _alongside(main: Callable[[], object], side: Callable[[], object]):
     """``main()``, with ``side()`` running in a thread meanwhile; re-raises its error."""
+
+    def traced_side():
+        with registering_for_sk_gru():
+            return side()
+
     with ThreadPoolExecutor(1) as pool:
-        beside = pool.submit(side)
+        beside = pool.submit(traced_side)
         result = main()
         beside.result()
     return result

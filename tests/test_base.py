@@ -14,6 +14,7 @@ import joblib
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import cross_validate
 from sklearn.pipeline import make_pipeline
@@ -194,6 +195,34 @@ def test_fit_leaves_no_custom_gradient_entries_behind(sum_data, monkeypatch):
     GRUClassifier(**FAST, callbacks=[watch]).fit(X, y)
     assert len(watch.entries - before) >= 20  # one per unrolled step while tracing
     assert _custom_gradient_entries() == before
+
+
+@tf.custom_gradient
+def _doubled(x):
+    return 2.0 * x, lambda gradient: 2.0 * gradient
+
+
+class _TraceInAnotherThread(keras.callbacks.Callback):
+    """Other code traces a custom gradient in its own thread while sk_gru trains."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        before = _custom_gradient_entries()
+        signature = [tf.TensorSpec([], tf.float32)]
+        thread = threading.Thread(
+            target=lambda: tf.function(_doubled, input_signature=signature).get_concrete_function()
+        )
+        thread.start()
+        thread.join()
+        self.entries = _custom_gradient_entries() - before
+
+
+def test_fit_leaves_entries_that_other_threads_registered(sum_data, monkeypatch):
+    X, y = sum_data
+    monkeypatch.setattr(training, "_programs", OrderedDict())
+    other = _TraceInAnotherThread()
+    GRUClassifier(**{**FAST, "epochs": 1}, callbacks=[other]).fit(X, y)
+    assert len(other.entries) == 1
+    assert other.entries <= _custom_gradient_entries()
 
 
 def test_models_alive_across_released_fits_still_predict_and_refit(sum_data):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sk_gru import GRUClassifier, GRURegressor
-from sk_gru import _base as base
+from sk_gru import _architecture as architecture
 from sk_gru import _training as training
 
 FAST = {"units": 8, "epochs": 2, "early_stopping": False}
@@ -76,7 +76,7 @@ def test_fits_in_threads_match_serial_fits_and_leave_others_alone(regression_dat
 
 def test_long_fits_go_on_through_xla_to_the_same_model(sum_data, monkeypatch):
     X, y = sum_data  # 120 rows: one full batch of 64 per epoch
-    monkeypatch.setattr(base, "_MAX_UNROLLED_TRAINING_STEPS", 19)  # 20 steps: rolled
+    monkeypatch.setattr(architecture, "_MAX_UNROLLED_TRAINING_STEPS", 19)  # 20 steps: rolled
     monkeypatch.setattr(training, "_programs", OrderedDict())
     plain = GRUClassifier(**FAST, random_state=0).fit(X, y)  # 2 epochs
     assert _unrolled(_program(plain).model) == [False]
@@ -139,7 +139,7 @@ def test_short_sequences_train_unrolled_to_the_same_model(regression_data, monke
     assert _unrolled(_program(unrolled).model) == [True]
     assert "xla epoch" not in _traces(_program(unrolled))
     monkeypatch.setattr(training, "_programs", OrderedDict())
-    monkeypatch.setattr(base, "_MAX_UNROLLED_TRAINING_STEPS", 7)
+    monkeypatch.setattr(architecture, "_MAX_UNROLLED_TRAINING_STEPS", 7)
     rolled = GRURegressor(**FAST, random_state=0).fit(X, y)
     assert _unrolled(_program(rolled).model) == [False]
     assert "xla epoch" in _traces(_program(rolled))
