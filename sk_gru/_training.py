@@ -28,7 +28,7 @@ several threads take the program's lock in turn.
 
 On a CPU, short sequences train through the unrolled network (``unroll_training``),
 which takes a third to a half less per step than the rolled loop up to 32
-steps (see ``_MAX_UNROLLED_TRAINING_STEPS`` in ``_base``). XLA (CPU only: Keras's
+steps (see ``_MAX_UNROLLED_TRAINING_STEPS`` in ``_architecture``). XLA (CPU only: Keras's
 cuDNN kernel does not compile under it) is used where it pays. Inference always:
 one sequence in 0.11 ms instead of 0.34 ms, compiled once per padded batch size
 (see :meth:`Program.infer`). Rolled training only once a fit has run
@@ -175,7 +175,7 @@ class Program:
         for 10 steps and 2.5 s for 64.
     unroll_training : bool, default=False
         Train the unrolled network (on a CPU; see ``_MAX_UNROLLED_TRAINING_STEPS``
-        in ``_base``). For short sequences only: tracing grows with the steps.
+        in ``_architecture``). For short sequences only: tracing grows with the steps.
     """
 
     def __init__(

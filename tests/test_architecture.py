@@ -58,6 +58,13 @@ def test_predict_model_and_pickle_keep_the_fitted_architecture(monkeypatch):
     np.testing.assert_array_equal(again.predict(X), expected)
 
 
+def test_loss_options_that_get_config_leaves_out_get_their_own_program():
+    X, y = _tiny_data()
+    narrow = GRURegressor(**TINY, units=3, loss=keras.losses.Huber(delta=0.1)).fit(X, y)
+    wide = GRURegressor(**TINY, units=3, loss=keras.losses.Huber(delta=5.0)).fit(X, y)
+    assert narrow._program() is not wide._program()
+
+
 @pytest.mark.parametrize(
     ("change", "named"),
     [

@@ -101,6 +101,14 @@ def test_plateau_after_learning_started_lowers_the_rate_then_stops():
     assert float(model.optimizer.learning_rate.value) == pytest.approx(0.01 * 0.3 * 0.3)
 
 
+def test_plateau_leaves_a_learning_rate_schedule_to_set_the_rate():
+    model = _Model()
+    model.optimizer.learning_rate = np.float32(0.01)  # a schedule's value: not assignable
+    plateau = Plateau("loss", patience=4, tol=1e-4, adapt_learning_rate=True, restore_best=False)
+    model, last = _run(plateau, [0.69, 0.5, 0.3] + [0.3] * 10, model)
+    assert model.stop_training and last == 2 + 4
+
+
 def test_validation_plateau_restores_the_best_epochs_weights():
     plateau = Plateau("val_loss", patience=3, tol=0, adapt_learning_rate=False, restore_best=True)
     model, _ = _run(plateau, [0.7, 0.4, 0.2, 0.3, 0.3, 0.3, 0.3])
