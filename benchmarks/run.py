@@ -23,6 +23,7 @@ from pathlib import Path
 from benchmarks import (
     fit,
     grid_search,
+    isolation,
     latency,
     memory,
     parallel,
@@ -44,6 +45,7 @@ SECTIONS = (
     "text",
     "quality",
     "timeseries",
+    "isolation",
 )
 
 
@@ -64,6 +66,7 @@ def _steps(quick: bool, output_dir: Path, results: dict) -> dict:
         "text": lambda: text.run(quick),
         "quality": lambda: quality.run(quick, output_dir),
         "timeseries": lambda: timeseries.run(quick),
+        "isolation": lambda: isolation.run(quick),
     }
 
 
@@ -87,6 +90,7 @@ REPORTS = {
     "text": text.report,
     "quality": quality.report,
     "timeseries": timeseries.report,
+    "isolation": isolation.report,
 }
 
 

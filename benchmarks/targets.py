@@ -57,6 +57,15 @@ def check(results: dict) -> list[tuple[str, bool, str]]:
         found += _quality_targets(quality)
     if "timeseries" in results:
         found += _timeseries_targets(results["timeseries"]["rows"])
+    if "isolation" in results and not results.get("quick"):
+        isolation = results["isolation"]
+        found.append(
+            (
+                "no collision in >= 200 random pairs of settings",
+                isolation["passed"] and isolation["pairs_passed"] >= 200,
+                f"{isolation['collisions']} in {isolation['pairs_passed']} pairs",
+            )
+        )
     return found
 
 

@@ -249,6 +249,10 @@ class GRUEstimatorMixin:
         self, X, y, sample_weight, warm_start, epochs, initial_epoch, partial
     ) -> None:
         reinitialize = not (warm_start and self.__sklearn_is_fitted__())
+        if reinitialize:
+            vars(self).pop("_architecture", None)  # fixed anew from the parameters
+        else:
+            self._check_architecture_unchanged()
         if y is None:  # scikit-learn's message for a missing target
             validate_data(self, X, y)
         X, y = self._validate_data(X, y, reset=reinitialize)
@@ -258,8 +262,6 @@ class GRUEstimatorMixin:
             seed = int(np.random.default_rng().integers(np.iinfo(np.int32).max))
         if reinitialize:
             self._initialize_model(X, y)
-        else:
-            self._check_architecture_unchanged()
         program = self._program()
         x = self._network_input(X)
         targets = np.asarray(self.target_encoder_.transform(y))
@@ -324,6 +326,7 @@ class GRUEstimatorMixin:
 
     def _initialize(self, X, y=None):
         # scikeras's public ``initialize`` builds without fitting; route it here.
+        vars(self).pop("_architecture", None)
         X, y = self._validate_data(X, y, reset=True)
         self._initialize_model(X, y)
         program = self._program()
@@ -549,7 +552,7 @@ class GRUEstimatorMixin:
                 f"{name} expects X of shape (n_samples, n_timesteps) or (n_samples, "
                 f"n_timesteps, n_features); got an array with {X.ndim} dimensions."
             )
-        if self.embedding_dim is not None:
+        if self._input_embedding_dim() is not None:
             X = self._check_token_ids(X, reset)
         elif reset:
             self.input_shape_ = _sequence_shape(X)
@@ -584,6 +587,11 @@ class GRUEstimatorMixin:
             )
         return X
 
+    def _input_embedding_dim(self) -> int | None:
+        """``embedding_dim`` as fitted: it decides what input the network reads."""
+        architecture = vars(self).get("_architecture")
+        return self.embedding_dim if architecture is None else architecture.network["embedding_dim"]
+
     def _padded_steps(self, steps: np.ndarray) -> np.ndarray:
         """Which rows of ``steps`` (n_steps, n_features) are padding."""
         if self.mask_value is None:
@@ -591,7 +599,7 @@ class GRUEstimatorMixin:
         return np.all(steps == np.float32(self.mask_value), axis=1)
 
     def _check_padding(self, X: np.ndarray) -> None:
-        unmasked = self.embedding_dim is None and not self.masked_
+        unmasked = self._input_embedding_dim() is None and not self.masked_
         if unmasked and self._padded_steps(X.reshape(-1, X.shape[-1])).any():
             raise ValueError(
                 f"X holds padded time steps (equal to mask_value={self.mask_value}), "
@@ -601,7 +609,7 @@ class GRUEstimatorMixin:
             )
 
     def _network_input(self, X: np.ndarray) -> np.ndarray:
-        if self.embedding_dim is not None:
+        if self._input_embedding_dim() is not None:
             return X.astype(np.int32, copy=False)
         X = X.astype(np.float32, copy=False)
         return X[..., np.newaxis] if X.ndim == 2 else X
@@ -613,7 +621,7 @@ class GRUEstimatorMixin:
         return (
             type(X) is np.ndarray
             and X.dtype.kind == "f"
-            and self.embedding_dim is None
+            and self._input_embedding_dim() is None
             and X.ndim in (2, 3)
             and X.shape[0] > 0
             and _sequence_shape(X) == self.input_shape_

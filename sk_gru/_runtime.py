@@ -47,8 +47,8 @@ def limit_threads_to_worker_share() -> None:
 # traces register such entries through Keras's optimizer (its `all_reduce`) and
 # through UnrolledGRU's gradient, one per step and layer. An entry is only looked up
 # while its own train step is being traced, so once no sk_gru fit is running its
-# entries are dead and can go. Only entries that sk_gru's own tracing threads
-# registered are removed: code tracing in another thread meanwhile keeps its own.
+# entries are dead and can go. Only entries registered by a thread while it runs an
+# sk_gru fit are removed: code tracing in another thread meanwhile keeps its own.
 class _RecordingRegistry(dict):
     """TensorFlow's gradient registry, noting the keys added by sk_gru's threads."""
 
@@ -70,25 +70,16 @@ if not isinstance(_registry._registry, _RecordingRegistry):
 
 
 @contextlib.contextmanager
-def registering_for_sk_gru() -> Iterator[None]:
-    """Mark the gradient entries this thread registers as sk_gru's own."""
-    _this_thread.registering = getattr(_this_thread, "registering", 0) + 1
-    try:
-        yield
-    finally:
-        _this_thread.registering -= 1
-
-
-@contextlib.contextmanager
 def released_training_graphs() -> Iterator[None]:
     """Drop the gradient-registry entries sk_gru's fits left, once none runs."""
     global _active_fits
     with _registry_lock:
         _active_fits += 1
+    _this_thread.registering = getattr(_this_thread, "registering", 0) + 1
     try:
-        with registering_for_sk_gru():
-            yield
+        yield
     finally:
+        _this_thread.registering -= 1
         with _registry_lock:
             _active_fits -= 1
             if _active_fits == 0:

@@ -52,7 +52,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ._runtime import registering_for_sk_gru, released_training_graphs
+from ._runtime import released_training_graphs
 
 # Architectures whose programs stay traced; a grid search rarely has more at once.
 _CACHE_SIZE = 16
@@ -512,12 +512,8 @@ class Program:
 def _alongside(main: Callable[[], object], side: Callable[[], object]):
     """``main()``, with ``side()`` running in a thread meanwhile; re-raises its error."""
 
-    def traced_side():
-        with registering_for_sk_gru():
-            return side()
-
     with ThreadPoolExecutor(1) as pool:
-        beside = pool.submit(traced_side)
+        beside = pool.submit(side)
         result = main()
         beside.result()
     return result

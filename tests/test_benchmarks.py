@@ -30,6 +30,7 @@ def test_quick_run_writes_report_with_every_section_and_its_provenance(quick_run
         "## Next-word training",
         "## Quality",
         "## Small real time-series sets",
+        "## Isolation across estimators",
         "## Targets",
     ):
         assert heading in report
