@@ -28,11 +28,12 @@ def run(quick: bool = False) -> dict:
     done, seconds = timed(
         lambda: subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     )
-    counts = re.search(r"(\d+) passing examples, (\d+) failing examples", done.stdout)
+    # Hypothesis's statistics, one line per phase: "3 passing, 0 failing, and ...".
+    phases = re.findall(r"(\d+) passing, (\d+) failing", done.stdout)
     return {
         "pairs_asked": PAIRS[quick],
-        "pairs_passed": int(counts[1]) if counts else 0,
-        "collisions": int(counts[2]) if counts else None,
+        "pairs_passed": sum(int(passing) for passing, _ in phases),
+        "collisions": sum(int(failing) for _, failing in phases),
         "passed": done.returncode == 0,
         "seconds": seconds,
     }
