@@ -2,11 +2,13 @@
 
 Three tables, each measured side by side in one run:
 
-- fit wall time on the sum task (GRU(32), batch 32, fixed epochs, build and compile
-  included) for sk_gru, hand-written Keras, scikeras and skorch, in one process;
+- fit wall time on the sum task (GRU(32), batch 32 for every library, fixed epochs)
+  for sk_gru, hand-written Keras, scikeras and skorch, in one process, after a
+  warm-up fit of each;
 - fit + predict of small regressors, sk_gru against skorch on the same network,
   after a warm-up fit of each (so the second and later fits of the process), each
-  library in its own fresh interpreters, in rounds;
+  library in its own fresh interpreters, in rounds; and the same cases cold, as the
+  first fit of a fresh process, with the library's import timed apart;
 - milliseconds per training step (batch 32, GRU(32), 20 steps, 1 feature): sk_gru
   (a long fit divided by its steps), a compiled ``tf.function`` train step of the
   same Keras network, unrolled and under ``jit_compile`` too, and torch's eager step.
@@ -21,7 +23,14 @@ from collections.abc import Callable
 import numpy as np
 
 from benchmarks import peers
-from benchmarks.common import by_turns_in_fresh_processes, section_main, size, sum_data, timed
+from benchmarks.common import (
+    by_turns_in_fresh_processes,
+    in_fresh_process,
+    section_main,
+    size,
+    sum_data,
+    timed,
+)
 
 SIZES = {
     "library_n": (800, 64),
@@ -37,6 +46,10 @@ SIZES = {
     "raw_steps": (500, 20),
     "step_rounds": (3, 1),
 }
+
+
+# The sum-task case, applied alike to every library.
+LIBRARY_CASE = {"units": 32, "batch_size": 32}
 
 
 def library_fits(quick: bool = False) -> list[dict]:
@@ -60,21 +73,16 @@ def library_fits(quick: bool = False) -> list[dict]:
     X3 = X[..., None].astype("float32")
 
     def runners(X, X3, y, epochs):
+        case = {**LIBRARY_CASE, "epochs": epochs}
         found = {
-            "sk_gru": lambda: GRUClassifier(
-                units=32, epochs=epochs, early_stopping=False, random_state=0
-            ).fit(X, y),
-            "hand-written Keras": lambda: peers.keras_fit(
-                X, y, units=32, epochs=epochs, batch_size=32, classify=True
-            ),
-            "scikeras": lambda: peers.scikeras_estimator(
-                units=32, epochs=epochs, batch_size=32, classify=True
-            ).fit(X, y),
+            "sk_gru": lambda: GRUClassifier(**case, early_stopping=False, random_state=0).fit(X, y),
+            "hand-written Keras": lambda: peers.keras_fit(X, y, **case, classify=True),
+            "scikeras": lambda: peers.scikeras_estimator(**case, classify=True).fit(X, y),
         }
         if peers.torch_available():
-            found["skorch"] = lambda: peers.skorch_estimator(
-                X=X3, units=32, epochs=epochs, batch_size=32, classify=True
-            ).fit(X3, y.astype("float32"))
+            found["skorch"] = lambda: peers.skorch_estimator(X=X3, **case, classify=True).fit(
+                X3, y.astype("float32")
+            )
         return found
 
     for warm_up in runners(X[:64], X3[:64], y[:64], 1).values():
@@ -88,6 +96,10 @@ def library_fits(quick: bool = False) -> list[dict]:
         {"library": name, "fit_s": statistics.median(ts), "n": n, "epochs": epochs}
         for name, ts in times.items()
     ]
+
+
+# What each library's cold process imports first (and times).
+COLD_IMPORTS = {"sk_gru": "sk_gru", "skorch": "skorch"}
 
 
 def _regression_data(n: int, steps: int) -> tuple[np.ndarray, np.ndarray]:
@@ -113,32 +125,58 @@ def fit_and_predict_times(library: str, quick: bool) -> dict:
         ``times``: one list of seconds per case.
     """
     times = []
-    for (units, epochs, n, steps), repeats in zip(
-        _small_cases(quick),
-        (size(SIZES, "small_repeats", quick), size(SIZES, "big_repeats", quick)),
-        strict=True,
-    ):
-        X, y = _regression_data(n, steps)
-        if library == "sk_gru":
-            from sk_gru import GRURegressor
-
-            def fit(units=units, epochs=epochs, X=X, y=y):
-                model = GRURegressor(
-                    units=units, epochs=epochs, batch_size=32, early_stopping=False, random_state=0
-                )
-                return model.fit(X, y).predict(X)
-
-        else:
-
-            def fit(units=units, epochs=epochs, X=X, y=y):
-                net = peers.skorch_estimator(
-                    X=X, units=units, epochs=epochs, batch_size=32, classify=False
-                )
-                return net.fit(X, y[:, None]).predict(X)
-
+    repeats = (size(SIZES, "small_repeats", quick), size(SIZES, "big_repeats", quick))
+    for case, case_repeats in zip(_small_cases(quick), repeats, strict=True):
+        fit = _fit_and_predict(library, *case)
         fit()  # warm-up: the first fit of this case in the process
-        times.append([timed(fit)[1] for _ in range(repeats)])
+        times.append([timed(fit)[1] for _ in range(case_repeats)])
     return {"times": times}
+
+
+def _fit_and_predict(library: str, units: int, epochs: int, n: int, steps: int):
+    """A fit then predict of one case by ``library`` ("sk_gru" or "skorch")."""
+    X, y = _regression_data(n, steps)
+    if library == "sk_gru":
+        from sk_gru import GRURegressor
+
+        def fit():
+            model = GRURegressor(
+                units=units, epochs=epochs, batch_size=32, early_stopping=False, random_state=0
+            )
+            return model.fit(X, y).predict(X)
+
+        return fit
+
+    def fit():
+        net = peers.skorch_estimator(X=X, units=units, epochs=epochs, batch_size=32, classify=False)
+        return net.fit(X, y[:, None]).predict(X)
+
+    return fit
+
+
+def cold_fit_and_predict(library: str, case: int, quick: bool) -> dict:
+    """The first fit + predict of a process: case ``case`` of :func:`_small_cases`
+    (meant for a fresh interpreter that has only imported the library)."""
+    seconds = timed(_fit_and_predict(library, *_small_cases(quick)[case]))[1]
+    return {"case": case, "cold_s": seconds}
+
+
+def cold_fits(quick: bool) -> dict[str, list[dict]]:
+    """Per library, one fresh interpreter per case and round: ``import_s`` and ``cold_s``."""
+    runs: dict[str, list[dict]] = {library: [] for library in COLD_IMPORTS}
+    for _ in range(size(SIZES, "small_rounds", quick)):
+        for case in range(len(_small_cases(quick))):
+            for library, module in COLD_IMPORTS.items():
+                runs[library].append(
+                    in_fresh_process(
+                        "benchmarks.fit:cold_fit_and_predict",
+                        time_import=module,
+                        library=library,
+                        case=case,
+                        quick=quick,
+                    )
+                )
+    return runs
 
 
 def small_fits(quick: bool = False) -> list[dict]:
@@ -165,14 +203,24 @@ def small_fits(quick: bool = False) -> list[dict]:
         size(SIZES, "small_rounds", quick),
         quick=quick,
     )
+    cold = cold_fits(quick)
     rows = []
     for index, (units, epochs, n, steps) in enumerate(_small_cases(quick)):
         rounds = {
             library: [statistics.median(run["times"][index]) for run in library_runs]
             for library, library_runs in runs.items()
         }
+        first = {
+            library: [run for run in library_runs if run["case"] == index]
+            for library, library_runs in cold.items()
+        }
         rows.append(
             {
+                **{
+                    f"{library}_{key}": statistics.median(run[key] for run in first[library])
+                    for library in first
+                    for key in ("import_s", "cold_s")
+                },
                 "case": f"GRU({units}), {epochs} epoch{'s' * (epochs > 1)}, "
                 f"{n} sequences of {steps} steps, batch 32, then predict them",
                 "sk_gru_s": statistics.median_low(rounds["sk_gru"]),
@@ -335,12 +383,15 @@ def report(result: dict) -> list[str]:
     libraries = result["libraries"]
     ours = next(row["fit_s"] for row in libraries if row["library"] == "sk_gru")
     lines = [
-        f"## Fit wall time (sum task, {libraries[0]['n']} sequences of 20 steps, GRU(32), "
-        f"batch 32, {libraries[0]['epochs']} epoch{'s' * (libraries[0]['epochs'] != 1)}, "
-        "build and compile included)",
+        f"## Fit wall time (sum task, {libraries[0]['n']} sequences of 20 steps, "
+        f"GRU({LIBRARY_CASE['units']}), batch {LIBRARY_CASE['batch_size']} for every library, "
+        f"{libraries[0]['epochs']} epoch{'s' * (libraries[0]['epochs'] != 1)})",
         "",
-        "Median of interleaved fits, after one tiny warm-up fit of each library. "
-        "skorch is its binary classifier (BCE on logits), like the others.",
+        "Median of interleaved fits, after one tiny warm-up fit of each library: sk_gru "
+        "has traced its program by then (its timed fits trace nothing), while "
+        "hand-written Keras and scikeras build, compile and trace a new model in every "
+        "fit. skorch is its binary classifier (BCE on logits), like the others. The "
+        "cold first fits are in the next table.",
         "",
         "| Library | Median fit (s) | vs sk_gru |",
         "|---|---|---|",
@@ -373,6 +424,24 @@ def report(result: dict) -> list[str]:
                 for library in ("sk_gru", "skorch")
             )
             + f" | {row['repeats']} |"
+            for row in result["small_fits"]
+        ]
+        lines += [
+            "",
+            "### Cold: the first fit + predict of a fresh process",
+            "",
+            "A script that fits once pays these. Each case and library in its own fresh "
+            "interpreter that imports the library first (import timed apart), medians "
+            "over the rounds.",
+            "",
+            "| Case | sk_gru import (s) | sk_gru first fit + predict (s) | skorch import (s) "
+            "| skorch first fit + predict (s) | sk_gru / skorch, fit |",
+            "|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {row['case']} | {row['sk_gru_import_s']:.2f} | {row['sk_gru_cold_s']:.2f} | "
+            f"{row['skorch_import_s']:.2f} | {row['skorch_cold_s']:.2f} | "
+            f"{row['sk_gru_cold_s'] / row['skorch_cold_s']:.2f}x |"
             for row in result["small_fits"]
         ]
     steps = result["steps"]

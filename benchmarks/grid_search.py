@@ -17,9 +17,19 @@ from __future__ import annotations
 import numpy as np
 
 from benchmarks import peers
-from benchmarks.common import in_fresh_process, section_main, size, status_mb, sum_data, timed
+from benchmarks.common import (
+    by_turns_in_fresh_processes,
+    in_fresh_process,
+    section_main,
+    size,
+    status_mb,
+    sum_data,
+    timed,
+)
 
 SIZES = {"n": (200, 40), "candidates": (20, 1), "rounds": (3, 1)}
+# The search users run first: widths and learning rates together, refit included.
+WIDTH_GRID = {False: ((8, 16, 32, 64), (1e-3, 3e-3, 1e-2)), True: ((4, 8), (1e-2,))}
 COMMON = {"units": 16, "epochs": 1, "batch_size": 32}
 LIBRARIES = ("sk_gru", "hand-written Keras", "scikeras", "skorch")
 REPEATED = ("sk_gru", "skorch")  # searched in every round: the targets compare them
@@ -98,6 +108,61 @@ def search_once(library: str, quick: bool) -> dict:
     }
 
 
+def widths_search_once(library: str, quick: bool) -> dict:
+    """GridSearchCV over widths and learning rates (2 folds, refit), meant for a fresh
+    process, after one warm-up fit of a width outside the grid.
+
+    Returns
+    -------
+    dict
+        ``library``, wall seconds ``s``, ``fits`` and ``per_fit_s``.
+    """
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+
+    X, y = sum_data(size(SIZES, "n", quick))
+    widths, rates_ = WIDTH_GRID[quick]
+    common = {"epochs": 1, "batch_size": 32}
+    if library == "sk_gru":
+        from sk_gru import GRUClassifier
+
+        def make(units):
+            return GRUClassifier(units=units, **common, early_stopping=False, random_state=0)
+
+        grid, data = {"units": widths, "learning_rate": rates_}, (X, y)
+    else:
+        X3 = X[..., None].astype("float32")
+
+        def make(units):
+            return peers.skorch_estimator(X=X3, units=units, classify=True, **common)
+
+        grid, data = {"module__units": widths, "lr": rates_}, (X3, y.astype("float32"))
+    make(12).fit(*data)  # warm-up: the library's runtime, not the grid's widths
+    search = GridSearchCV(make(widths[0]), grid, cv=StratifiedKFold(2), scoring="accuracy")
+    _, seconds = timed(lambda: search.fit(*data))
+    fits = 2 * len(widths) * len(rates_) + 1
+    return {
+        "library": library,
+        "s": seconds,
+        "fits": fits,
+        "per_fit_s": seconds / fits,
+        "grid": {"widths": list(widths), "learning_rates": list(rates_)},
+    }
+
+
+def widths_search(quick: bool) -> list[dict]:
+    """sk_gru's and skorch's search over widths, a fresh interpreter per library and
+    round, taking turns; each library's median round."""
+    if not peers.torch_available():
+        return []
+    runs = by_turns_in_fresh_processes(
+        "benchmarks.grid_search:widths_search_once",
+        REPEATED,
+        size(SIZES, "rounds", quick),
+        quick=quick,
+    )
+    return [_median_round(library_runs) for library_runs in runs.values()]
+
+
 def run(quick: bool = False) -> dict:
     """Each library's serial search, each in its own fresh interpreter.
 
@@ -125,9 +190,16 @@ def run(quick: bool = False) -> dict:
                         quick=quick,
                     )
                 )
-    rows = [_median_round(rounds[library]) for library in libraries]
+    rows = [
+        {
+            **_median_round(rounds[library]),
+            "per_fit_mb": max(r["per_fit_mb"] for r in rounds[library]),
+        }
+        for library in libraries
+    ]
     return {
         "rows": rows,
+        "widths": widths_search(quick),
         "fits": 2 * len(rates(quick)),
         "n": size(SIZES, "n", quick),
         "import_s": next(row["import_s"] for row in rows if row["library"] == "sk_gru"),
@@ -135,13 +207,11 @@ def run(quick: bool = False) -> dict:
 
 
 def _median_round(runs: list[dict]) -> dict:
-    """The run of median time per fit, with every round's time per fit and the
-    largest RSS growth of any round."""
+    """The run of median time per fit, with every round's time per fit."""
     ordered = sorted(runs, key=lambda run: run["per_fit_s"])
     return {
         **ordered[(len(ordered) - 1) // 2],
         "rounds_per_fit_s": [run["per_fit_s"] for run in runs],
-        "per_fit_mb": max(run["per_fit_mb"] for run in runs),
     }
 
 
@@ -173,7 +243,30 @@ def report(result: dict) -> list[str]:
         f"`import sk_gru` in a fresh interpreter: {result['import_s']:.2f} s "
         "(timed first thing in sk_gru's search process).",
         "",
+        "The learning rate is data to sk_gru, so the search above traces nothing after "
+        "the warm-up. A search over widths traces every new width:",
+        "",
     ]
+    if result.get("widths"):
+        grid = result["widths"][0]["grid"]
+        lines += [
+            f"### Grid search over widths (widths {grid['widths']} x learning rates "
+            f"{grid['learning_rates']}, 2 folds, refit: {result['widths'][0]['fits']} fits; "
+            "GRU, 1 epoch, "
+            f"batch 32, {result['n']} sequences of 20 steps)",
+            "",
+            "Each library in a fresh interpreter per round, taking turns, after one "
+            "warm-up fit of a width outside the grid; the median round.",
+            "",
+            "| Library | Wall (s) | Per fit (ms) | Rounds, per fit (ms) |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {row['library']} | {row['s']:.2f} | {1e3 * row['per_fit_s']:.0f} | "
+            f"{', '.join(f'{1e3 * s:.0f}' for s in row['rounds_per_fit_s'])} |"
+            for row in result["widths"]
+        ]
+        lines.append("")
     return lines
 
 
