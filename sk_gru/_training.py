@@ -142,7 +142,6 @@ class NetworkState:
 
     variables: list[np.ndarray]
     optimizer_variables: list[np.ndarray] | None = None
-    learning_rate: float | None = None
     _tensors: tuple | None = field(default=None, repr=False, compare=False)
 
     def inference_arguments(self, program: Program) -> tuple[list, list]:
@@ -263,11 +262,7 @@ class Program:
         """The network's and the optimizer's variables as a new state."""
         values = [value.numpy() for value in _call(self._read)]
         n = len(self.model.variables)
-        if self._rate_position is None:
-            rate = keras.ops.convert_to_numpy(self.optimizer.learning_rate)
-        else:
-            rate = values[n + self._rate_position]
-        return NetworkState(values[:n], values[n:], float(rate))
+        return NetworkState(values[:n], values[n:])
 
     # -- compiled functions ---------------------------------------------------------------
 
@@ -442,7 +437,7 @@ class Program:
         seed: int,
         epochs: int,
         initial_epoch: int,
-        learning_rate: float,
+        learning_rate: float | None,
         callbacks: Sequence[keras.callbacks.Callback],
         verbose: int,
         metrics: Callable[[Program, bool], dict] | None = None,
