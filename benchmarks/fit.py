@@ -390,8 +390,8 @@ def report(result: dict) -> list[str]:
         "Median of interleaved fits, after one tiny warm-up fit of each library: sk_gru "
         "has traced its program by then (its timed fits trace nothing), while "
         "hand-written Keras and scikeras build, compile and trace a new model in every "
-        "fit. skorch is its binary classifier (BCE on logits), like the others. The "
-        "cold first fits are in the next table.",
+        "fit. skorch is its binary classifier (BCE on logits), like the others. A "
+        'process\'s first fit is in the table "Cold" below.',
         "",
         "| Library | Median fit (s) | vs sk_gru |",
         "|---|---|---|",

@@ -243,9 +243,6 @@ def report(result: dict) -> list[str]:
         f"`import sk_gru` in a fresh interpreter: {result['import_s']:.2f} s "
         "(timed first thing in sk_gru's search process).",
         "",
-        "The learning rate is data to sk_gru, so the search above traces nothing after "
-        "the warm-up. A search over widths traces every new width:",
-        "",
     ]
     if result.get("widths"):
         grid = result["widths"][0]["grid"]
@@ -255,8 +252,10 @@ def report(result: dict) -> list[str]:
             "GRU, 1 epoch, "
             f"batch 32, {result['n']} sequences of 20 steps)",
             "",
-            "Each library in a fresh interpreter per round, taking turns, after one "
-            "warm-up fit of a width outside the grid; the median round.",
+            "The learning rate is data to sk_gru, so the search above traces nothing "
+            "after its warm-up; here each new width traces a new program. Each library "
+            "in a fresh interpreter per round, taking turns, after one warm-up fit of a "
+            "width outside the grid; the median round.",
             "",
             "| Library | Wall (s) | Per fit (ms) | Rounds, per fit (ms) |",
             "|---|---|---|---|",
