@@ -68,7 +68,9 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         Standardise each input feature with the mean and variance of the training
         data, inside the network (so it is saved with the model).
     optimizer : str, keras optimizer class or instance, default="adam"
-        Optimizer. Its parameters can be routed as ``optimizer__<name>``.
+        Optimizer, trained as ``keras.Model.fit`` trains it (any built-in one but
+        ``ScheduleFreeAdamW``). Its parameters can be routed as ``optimizer__<name>``;
+        a ``LearningRateSchedule`` as ``optimizer__learning_rate`` works too.
     learning_rate : float, default=3e-3
         Learning rate of the optimizer (overridden by ``optimizer__learning_rate``;
         ignored when ``optimizer`` is an instance).
@@ -122,7 +124,9 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         Keras's verbosity during training (0 silent, 1 progress bar, 2 one line
         per epoch).
     warm_start : bool, default=False
-        Continue training the fitted network on the next call to ``fit``.
+        Continue training the fitted network on the next call to ``fit``. A change
+        of the network, loss or optimizer since the fit raises a ``ValueError``; a
+        change of learning rate, epochs or batch size does not.
     **kwargs : dict
         Routed parameters, such as ``model__<name>``, ``optimizer__<name>`` or
         ``callbacks__<name>``.

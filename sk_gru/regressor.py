@@ -93,7 +93,9 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
     scale_target : bool, default=True
         Standardise ``y`` for training; predictions are always in ``y``'s units.
     optimizer : str, keras optimizer class or instance, default="adam"
-        Optimizer. Its parameters can be routed as ``optimizer__<name>``.
+        Optimizer, trained as ``keras.Model.fit`` trains it (any built-in one but
+        ``ScheduleFreeAdamW``). Its parameters can be routed as ``optimizer__<name>``;
+        a ``LearningRateSchedule`` as ``optimizer__learning_rate`` works too.
     learning_rate : float, default=3e-3
         Learning rate of the optimizer (overridden by ``optimizer__learning_rate``;
         ignored when ``optimizer`` is an instance).
@@ -142,7 +144,9 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
     verbose : int, default=0
         Keras's verbosity during training.
     warm_start : bool, default=False
-        Continue training the fitted network on the next call to ``fit``.
+        Continue training the fitted network on the next call to ``fit``. A change
+        of the network, loss or optimizer since the fit raises a ``ValueError``; a
+        change of learning rate, epochs or batch size does not.
     **kwargs : dict
         Routed parameters, such as ``model__<name>``, ``optimizer__<name>`` or
         ``callbacks__<name>``.
