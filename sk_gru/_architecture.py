@@ -70,6 +70,8 @@ def _optimizer_key(optimizer_class: type, config: dict) -> Hashable:
 class Architecture:
     """Everything that changes a network's traced computation, fixed at fit.
 
+    Compared by identity: ``key`` is what equal architectures share.
+
     Parameters
     ----------
     network : dict
@@ -103,12 +105,6 @@ class Architecture:
         )
         object.__setattr__(self, "key", key)
 
-    def __eq__(self, other) -> bool:
-        return isinstance(other, Architecture) and self.key == other.key
-
-    def __hash__(self) -> int:
-        return hash(self.key)
-
     def build_network(self, unroll: bool = False) -> keras.Model:
         """The uncompiled network, its recurrences unrolled if asked."""
         return build_gru_network(**self.network, unroll=unroll, seed=0)
@@ -140,22 +136,19 @@ class Architecture:
         return model
 
     def changes_from(self, other: Architecture) -> list[str]:
-        """What differs from ``other``, as parameter names."""
-        names = [
-            name
-            for name in sorted({*self.network, *other.network})
-            if hashable(self.network.get(name)) != hashable(other.network.get(name))
-        ]
-        if _loss_key(self.loss) != _loss_key(other.loss):
+        """What differs from ``other``, as parameter names (read off the two keys)."""
+        (network, loss, (optimizer_class, config)) = self.key
+        (their_network, their_loss, (their_class, their_config)) = other.key
+        mine, theirs = dict(network), dict(their_network)
+        names = [name for name in sorted({*mine, *theirs}) if mine.get(name) != theirs.get(name)]
+        if loss != their_loss:
             names.append("loss")
-        if self.optimizer_class is not other.optimizer_class:
-            names.append("optimizer")
-        else:
-            mine = dict(_optimizer_key(self.optimizer_class, self.optimizer_config)[1])
-            theirs = dict(_optimizer_key(other.optimizer_class, other.optimizer_config)[1])
-            names += [
-                f"optimizer__{name}"
-                for name in sorted({*mine, *theirs})
-                if mine.get(name) != theirs.get(name)
-            ]
+        if optimizer_class is not their_class:
+            return [*names, "optimizer"]
+        mine, theirs = dict(config), dict(their_config)
+        names += [
+            f"optimizer__{name}"
+            for name in sorted({*mine, *theirs})
+            if mine.get(name) != theirs.get(name)
+        ]
         return names

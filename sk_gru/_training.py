@@ -506,7 +506,6 @@ class Program:
 
 def _alongside(main: Callable[[], object], side: Callable[[], object]):
     """``main()``, with ``side()`` running in a thread meanwhile; re-raises its error."""
-
     with ThreadPoolExecutor(1) as pool:
         beside = pool.submit(side)
         result = main()
