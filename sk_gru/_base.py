@@ -15,12 +15,12 @@ import numpy as np
 from scikeras.utils.transformers import ClassifierLabelEncoder
 from scikeras.wrappers import BaseWrapper, KerasClassifier, KerasRegressor
 from sklearn.base import BaseEstimator
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import KFold, train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._architecture import Architecture, hashable
-from ._policy import training_policy
+from ._policy import training_policy, validation_size
 from ._runtime import seed_from
 from ._training import NetworkState, Program
 
@@ -56,6 +56,19 @@ def _plain(value) -> bool:
         return True
     # Classes and functions defined at a module's top level live as long as it does.
     return callable(value) and "<" not in getattr(value, "__qualname__", "<")
+
+
+def _member_seed(seed: int, k: int) -> int:
+    """The seed of member ``k`` of an ensemble; member 0 keeps the estimator's."""
+    return seed if k == 0 else int(np.random.SeedSequence([seed, k]).generate_state(1)[0] >> 1)
+
+
+def _averaging_model(members: list[keras.Model]) -> keras.Model:
+    """One model whose output is the mean of the members' outputs."""
+    (spec,) = members[0].inputs
+    inputs = keras.Input(shape=spec.shape[1:], dtype=spec.dtype, name="sequences")
+    outputs = keras.layers.Average(name="mean")([member(inputs) for member in members])
+    return keras.Model(inputs, outputs, name="ensemble")
 
 
 def _sequence_shape(X: np.ndarray) -> tuple[int, int]:
@@ -99,6 +112,7 @@ class GRUEstimatorMixin:
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
+        "n_members": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
     }
     # Where routed parameters go: the network builder, scikeras's optimizer and loss
     # construction, and the callbacks. (sk_gru runs no keras.Model.fit or predict.)
@@ -135,7 +149,7 @@ class GRUEstimatorMixin:
         return tags
 
     def __sklearn_is_fitted__(self) -> bool:
-        return "_network_state" in vars(self)
+        return "_network_states" in vars(self)
 
     # -- fitting ----------------------------------------------------------------
 
@@ -253,6 +267,7 @@ class GRUEstimatorMixin:
             vars(self).pop("_architecture", None)  # fixed anew from the parameters
         else:
             self._check_architecture_unchanged()
+            self._check_members_unchanged()
         if y is None:  # scikit-learn's message for a missing target
             validate_data(self, X, y)
         X, y = self._validate_data(X, y, reset=reinitialize)
@@ -271,53 +286,112 @@ class GRUEstimatorMixin:
             if sample_weight is None
             else np.asarray(sample_weight, np.float32)
         )
-        if reinitialize:
-            state = NetworkState(self._initial_variables(program, seed))
-        else:
-            state = self._network_state
-        learning_rate = None  # a state without optimizer moments starts at the set rate
-        if state.optimizer_variables is None:
-            learning_rate = self._learning_rate()
-        policy = training_policy(
-            n_samples=len(x),
-            batch_size=self.batch_size,
-            epochs=AUTO_EPOCHS if epochs == "auto" else epochs,
-            budget=epochs == "auto",
-            early_stopping=False if partial else self.early_stopping,
-            validation_fraction=self.validation_fraction,
-            patience=self.patience,
-            tol=self.tol,
-            learning_rate_schedule=self.learning_rate_schedule,
-        )
         data = (x, targets, weights)
-        validation = None
-        if policy.n_validation:
-            stratify = self._split_stratify(targets, policy.n_validation)
-            parts = train_test_split(
-                *data, test_size=policy.n_validation, random_state=seed, stratify=stratify
+        early_stopping = False if partial else self.early_stopping
+        if reinitialize:
+            n_members = self._auto_members if self.n_members == "auto" else self.n_members
+        else:
+            n_members = len(self._network_states)
+        folds = self._cross_validation_folds(len(x), n_members, early_stopping)
+        if reinitialize:
+            if self.n_members == "auto" and not folds:
+                n_members = 1
+            states = [
+                NetworkState(self._initial_variables(program, _member_seed(seed, k)))
+                for k in range(n_members)
+            ]
+        else:
+            states = self._network_states
+        splits = self._member_splits(data, len(states), folds, early_stopping, seed)
+        fitted_states = []
+        for k, (state, (train, validation)) in enumerate(zip(states, splits, strict=True)):
+            learning_rate = None  # a state without optimizer moments starts at the set rate
+            if state.optimizer_variables is None:
+                learning_rate = self._learning_rate()
+            policy = training_policy(
+                n_samples=len(x),
+                batch_size=self.batch_size,
+                epochs=AUTO_EPOCHS if epochs == "auto" else epochs,
+                budget=epochs == "auto",
+                early_stopping=early_stopping,
+                validation_fraction=self.validation_fraction,
+                patience=self.patience,
+                tol=self.tol,
+                learning_rate_schedule=self.learning_rate_schedule,
+                folds=folds,
+                noisy=self.dropout > 0 or self.recurrent_dropout > 0,
             )
-            data, validation = tuple(parts[0::2]), tuple(parts[1::2])
-        fitted, history = program.fit(
-            state,
-            data,
-            validation=validation,
-            batch_size=self.batch_size,
-            shuffle=self.shuffle,
-            seed=seed,
-            epochs=policy.epochs,
-            initial_epoch=initial_epoch,
-            learning_rate=learning_rate,
-            callbacks=[*policy.callbacks, *self._user_callbacks()],
-            verbose=int(self.verbose),
-            metrics=self._metric_logs(data, validation) if self.metrics else None,
-        )
-        self._network_state = fitted
+            fitted, history = program.fit(
+                state,
+                train,
+                validation=validation,
+                batch_size=self.batch_size,
+                shuffle=self.shuffle,
+                seed=_member_seed(seed, k),
+                epochs=policy.epochs,
+                initial_epoch=initial_epoch,
+                learning_rate=learning_rate,
+                callbacks=[*policy.callbacks, *self._user_callbacks()],
+                verbose=int(self.verbose),
+                metrics=self._metric_logs(train, validation) if self.metrics else None,
+            )
+            fitted_states.append(fitted)
+            if k == 0:
+                first_history = history
+        self._network_states = tuple(fitted_states)
         self._refresh_model()
         if reinitialize or not hasattr(self, "history_"):
             self.history_ = defaultdict(list)
-        for key, values in history.items():
+        for key, values in first_history.items():
             self.history_[key] += values
-        self.n_iter_ = len(history.get("loss", ()))
+        self.n_iter_ = len(first_history.get("loss", ()))
+
+    def _cross_validation_folds(
+        self, n_samples: int, n_members: int, early_stopping: bool | str
+    ) -> int:
+        """How many folds the members validate on; 0 when they do not cross-validate.
+
+        With ``early_stopping="auto"``, data too small for one trusted validation
+        split are cross-validated when there are several members: together they
+        validate on every sample.
+        """
+        if early_stopping != "auto" or validation_size(
+            n_samples, early_stopping, self.validation_fraction
+        ):
+            return 0
+        return n_members if n_members > 1 and n_samples >= 2 * n_members else 0
+
+    def _member_splits(self, data, n_members: int, folds: int, early_stopping, seed: int):
+        """``(train, validation)`` data of each member; validation None without one."""
+        if folds:
+            cv = KFold(folds, shuffle=True, random_state=seed % 2**32)
+            return [
+                (tuple(part[train] for part in data), tuple(part[val] for part in data))
+                for train, val in cv.split(data[0])
+            ]
+        n_validation = validation_size(len(data[0]), early_stopping, self.validation_fraction)
+        if not n_validation:
+            return [(data, None)] * n_members
+        splits = []
+        for k in range(n_members):
+            stratify = self._split_stratify(data[1], n_validation)
+            parts = train_test_split(
+                *data,
+                test_size=n_validation,
+                random_state=_member_seed(seed, k),
+                stratify=stratify,
+            )
+            splits.append((tuple(parts[0::2]), tuple(parts[1::2])))
+        return splits
+
+    def _check_members_unchanged(self) -> None:
+        fitted = len(self._network_states)
+        if self.n_members not in ("auto", fitted):
+            raise ValueError(
+                f"{type(self).__name__} cannot continue training (warm_start=True or "
+                f"partial_fit) after a change of n_members: {fitted} networks were "
+                f"fitted, n_members={self.n_members!r} now."
+            )
 
     def _fit_sample_weight(self, X, y, sample_weight):
         if sample_weight is None:
@@ -330,8 +404,8 @@ class GRUEstimatorMixin:
         X, y = self._validate_data(X, y, reset=True)
         self._initialize_model(X, y)
         program = self._program()
-        self._network_state = NetworkState(
-            self._initial_variables(program, seed_from(self.random_state) or 0)
+        self._network_states = (
+            NetworkState(self._initial_variables(program, seed_from(self.random_state) or 0)),
         )
         self._refresh_model()
         return X, y
@@ -496,33 +570,42 @@ class GRUEstimatorMixin:
 
     @property
     def model_(self) -> keras.Model:
-        """The fitted network as a ``keras.Model``, built on first access."""
-        if "_network_state" not in vars(self):
+        """The fitted network as a ``keras.Model``, built on first access.
+
+        With several members, a model that averages their outputs; each member is
+        a compiled model of its own.
+        """
+        if "_network_states" not in vars(self):
             raise AttributeError(f"This {type(self).__name__} has no model_: it is not fitted.")
         if vars(self).get("_model") is None:
-            self._model, self._model_architecture = self._architecture.model(), self._architecture
+            members = [self._architecture.model() for _ in self._network_states]
+            self._model_members, self._model_architecture = members, self._architecture
+            self._model = members[0] if len(members) == 1 else _averaging_model(members)
             self._refresh_model()
         return self._model
 
     def _refresh_model(self) -> None:
         """Copy the fitted weights into ``model_`` once it has been built."""
-        model = vars(self).get("_model")
-        if model is None:
+        if vars(self).get("_model") is None:
             return
-        if self._model_architecture is not self._architecture:
-            self._model = None  # refitted: rebuilt on access, with a fresh optimizer
+        members = self._model_members
+        if self._model_architecture is not self._architecture or len(members) != len(
+            self._network_states
+        ):
+            self._model = None  # refitted: rebuilt on access, with fresh optimizers
             return
-        state = self._network_state
-        for variable, value in zip(model.variables, state.variables, strict=True):
-            variable.assign(value)
-        if state.optimizer_variables is not None:
-            pairs = zip(model.optimizer.variables, state.optimizer_variables, strict=True)
-            for variable, value in pairs:
+        for model, state in zip(members, self._network_states, strict=True):
+            for variable, value in zip(model.variables, state.variables, strict=True):
                 variable.assign(value)
+            if state.optimizer_variables is not None:
+                pairs = zip(model.optimizer.variables, state.optimizer_variables, strict=True)
+                for variable, value in pairs:
+                    variable.assign(value)
 
     def __getstate__(self) -> dict:
         state = dict(vars(self))
-        state.pop("_model", None)  # rebuilt from the weights on first access
+        for name in ("_model", "_model_members"):  # rebuilt from the weights on access
+            state.pop(name, None)
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -635,5 +718,6 @@ class GRUEstimatorMixin:
             X, _ = self._validate_data(X, reset=False)
         X = self._network_input(X)
         self._check_padding(X)
-        program, state = self._program(), self._network_state
-        return program.infer(state, X).astype(np.float64)
+        program = self._program()
+        outputs = [program.infer(state, X).astype(np.float64) for state in self._network_states]
+        return outputs[0] if len(outputs) == 1 else np.mean(outputs, axis=0)

@@ -1,30 +1,28 @@
 """When training stops and how the learning rate moves: the training policy.
 
 The policy runs at epoch boundaries as a Keras callback, so it holds whichever loop
-drives the epochs. It was chosen by measurement (``benchmarks/``; README "Training
-policy"):
+drives the epochs. Each rule was chosen by measurement (``python -m benchmarks``;
+README "Training policy"):
 
-- A validation split is only trusted when it is large enough. With 10 % of 50
-  series, 5 series decide when to stop, their loss is lowest after the first epoch,
-  and the weights restored were those of epoch 1: the network scored at chance.
-  So ``early_stopping="auto"`` holds out ``validation_fraction`` only when that is
-  at least ``MIN_VALIDATION`` samples, as ``HistGradientBoostingClassifier`` turns
-  early stopping on only for large data sets.
-- Without a validation split, training stops when the training loss has not
-  improved by ``tol`` for ``patience`` epochs, as ``MLPClassifier`` does with
-  ``tol`` and ``n_iter_no_change``; the last weights are kept. On a validation
-  loss ``tol`` is relative to the best loss: a smooth series' forecast reaches
-  losses of 1e-6, where an absolute 1e-4 stopped it at a tenth of its accuracy.
-- Without a validation split, patience is never fewer than ``MIN_PATIENCE_STEPS``
-  gradient steps (ten epochs of one step are noise), and a plateau only stops
-  training once learning has started (the loss fell below ``STARTED`` times its first value): on long series
-  the loss sits at its initial value for hundreds of steps before it falls.
-- ``epochs="auto"`` is never fewer than ``MIN_STEPS`` gradient steps: a data set
-  of 30 series makes one step per epoch, and 200 such steps do not train a GRU.
+- A validation split is trusted only when it holds at least ``MIN_VALIDATION``
+  samples (``early_stopping="auto"``), as ``HistGradientBoostingClassifier`` turns
+  early stopping on only for large data: five validation series stop a network at
+  its first epoch.
+- Smaller data are either cross-validated, one fold per member of an ensemble
+  (``folds``; the members are the estimator's business), or trained until the
+  training loss stops improving by ``tol`` for ``patience`` epochs, as
+  ``MLPClassifier`` does. A validation loss uses a relative ``tol``: a smooth
+  series reaches losses of 1e-6.
+- Patience on a training loss or on a fold spans at least ``MIN_PATIENCE_STEPS``
+  gradient steps, and a training-loss plateau stops nothing before the loss has
+  fallen below ``STARTED`` times its first value: long series sit at their
+  initial loss for hundreds of steps.
+- With dropout the monitored loss is read through a moving average
+  (``SMOOTHING``): one lucky epoch otherwise looks like a plateau after it.
+- ``epochs="auto"`` makes at least ``MIN_STEPS`` gradient steps.
 - The adaptive schedule multiplies the learning rate by ``FACTOR`` after half the
-  patience without improvement, but only once learning has started (the monitored
-  loss has fallen below ``STARTED`` times its first value), so it cannot collapse
-  the rate while the network still sits at its initial loss.
+  patience without improvement, once learning has started, and never below
+  ``MIN_RATE_FRACTION`` of its initial value.
 """
 
 from __future__ import annotations
@@ -42,6 +40,9 @@ FACTOR = 0.3
 STARTED = 0.9
 # The rate never falls below this fraction of where it started.
 MIN_RATE_FRACTION = 1e-3
+# With dropout the epoch loss is noisy; the plateau is read on its exponential
+# moving average with this weight on the past (a memory of about 20 epochs).
+SMOOTHING = 0.95
 
 
 @dataclass
@@ -51,6 +52,16 @@ class Policy:
     n_validation: int
     epochs: int
     callbacks: list = field(default_factory=list)
+
+
+def validation_size(n_samples: int, early_stopping: bool | str, validation_fraction: float) -> int:
+    """How many of ``n_samples`` a single fit holds out; 0 when it holds out none."""
+    if early_stopping is False:
+        return 0
+    n_validation = math.ceil(validation_fraction * n_samples)
+    if early_stopping == "auto" and n_validation < MIN_VALIDATION:
+        return 0
+    return n_validation if 1 <= n_validation < n_samples else 0
 
 
 def training_policy(
@@ -64,24 +75,28 @@ def training_policy(
     tol: float,
     learning_rate_schedule: str,
     budget: bool = False,
+    folds: int = 0,
+    noisy: bool = False,
 ) -> Policy:
     """The policy for a fit on ``n_samples`` samples.
 
     ``early_stopping=False`` trains for exactly ``epochs`` epochs (as ``partial_fit``
     does). ``budget=True`` (``epochs="auto"``) raises ``epochs`` to make at least
     ``MIN_STEPS`` gradient steps; otherwise ``epochs`` is the most epochs run.
+    ``folds`` > 1 is a member of a cross-validated ensemble: it validates on one of
+    ``folds`` parts, however small, since the members together validate on every
+    sample.
     """
     if early_stopping is False:
         return Policy(n_validation=0, epochs=epochs)
-    n_validation = math.ceil(validation_fraction * n_samples)
-    if early_stopping == "auto" and n_validation < MIN_VALIDATION:
-        n_validation = 0
-    if not 1 <= n_validation < n_samples:
-        n_validation = 0
+    if folds > 1:
+        n_validation = n_samples // folds
+    else:
+        n_validation = validation_size(n_samples, early_stopping, validation_fraction)
     steps = -(-(n_samples - n_validation) // batch_size)
     if budget:
         epochs = max(epochs, -(-MIN_STEPS // steps))
-    if not n_validation:  # a training-loss plateau needs more than a few noisy steps
+    if folds > 1 or not n_validation:  # a few noisy steps are no plateau
         patience = max(patience, -(-MIN_PATIENCE_STEPS // steps))
     plateau = Plateau(
         monitor="val_loss" if n_validation else "loss",
@@ -89,6 +104,7 @@ def training_policy(
         tol=tol,
         adapt_learning_rate=learning_rate_schedule == "adaptive",
         restore_best=bool(n_validation),
+        smoothing=SMOOTHING if noisy else 0.0,
     )
     return Policy(n_validation=n_validation, epochs=epochs, callbacks=[plateau])
 
@@ -110,6 +126,9 @@ class Plateau(keras.callbacks.Callback):
         without improvement, once learning has started.
     restore_best : bool
         At the end, restore the weights of the epoch with the lowest loss.
+    smoothing : float, default=0.0
+        Weight of the past in an exponential moving average of the monitored loss,
+        which the rule reads instead of the loss itself; 0 reads the loss.
     """
 
     def __init__(
@@ -119,8 +138,10 @@ class Plateau(keras.callbacks.Callback):
         tol: float,
         adapt_learning_rate: bool,
         restore_best: bool,
+        smoothing: float = 0.0,
     ) -> None:
         super().__init__()
+        self.smoothing = smoothing
         self.monitor = monitor
         self.patience = patience
         self.tol = tol
@@ -132,12 +153,17 @@ class Plateau(keras.callbacks.Callback):
         self.best_weights = None
         self.wait = self.since_change = 0
         self.started = False
+        self.level = None
         self.floor = float(np.asarray(self.model.optimizer.learning_rate)) * MIN_RATE_FRACTION
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         current = (logs or {}).get(self.monitor)
         if current is None or not np.isfinite(current):
             return
+        if self.smoothing:
+            if self.level is not None:
+                current = self.smoothing * self.level + (1 - self.smoothing) * current
+            self.level = current
         if self.first is None:
             self.first = current
         self.started = self.started or current < STARTED * self.first

@@ -95,8 +95,9 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         smaller data a handful of validation samples would decide, so training
         stops instead when the training loss has not improved by ``tol`` for
         ``patience`` epochs, once it has fallen below 0.9 times its first value,
-        and keeps the last weights (as ``MLPClassifier`` does). False trains for
-        exactly ``epochs`` epochs.
+        and keeps the last weights (as ``MLPClassifier`` does); with dropout the
+        rule reads a moving average of the loss. False trains for exactly
+        ``epochs`` epochs.
     validation_fraction : float, default=0.1
         Fraction of the training data held out for early stopping.
     patience : int, default=10
@@ -127,6 +128,14 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         Continue training the fitted network on the next call to ``fit``. A change
         of the network, loss or optimizer since the fit raises a ``ValueError``; a
         change of learning rate, epochs or batch size does not.
+    n_members : int or "auto", default="auto"
+        Number of networks trained and averaged (their class probabilities), each
+        from its own random state. With ``early_stopping="auto"`` on data too small
+        for a trusted validation split, several members are cross-validated:
+        member ``k`` holds out fold ``k`` of ``n_members`` shuffled folds and keeps
+        its best epoch's weights. "auto" is one network: small classification sets
+        learn best on the training-loss plateau. A fit costs about one network's
+        fit per member.
     **kwargs : dict
         Routed parameters, such as ``model__<name>``, ``optimizer__<name>`` or
         ``callbacks__<name>``.
@@ -138,12 +147,12 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
     n_classes_ : int
         Number of classes.
     model_ : keras.Model
-        The fitted network.
+        The fitted network; with several members, a model averaging them.
     history_ : dict of list
-        Loss (and metrics) per epoch; ``val_loss`` with early stopping. Losses are
-        those Keras minimises.
+        Loss (and metrics) per epoch of the first member; ``val_loss`` with early
+        stopping. Losses are those Keras minimises.
     n_iter_ : int
-        Number of epochs run by the last call to ``fit``.
+        Number of epochs run by the last call to ``fit`` (by the first member).
     n_features_in_ : int
         Size of the second axis of ``X`` (the number of timesteps).
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -175,6 +184,7 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
     _y_numeric = False
+    _auto_members = 1  # one network; small classification sets learn on the training loss
 
     def __init__(
         self,
@@ -208,6 +218,7 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         random_state=None,
         verbose: int = 0,
         warm_start: bool = False,
+        n_members: int | str = "auto",
         **kwargs,
     ):
         self.units = units
@@ -239,6 +250,7 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+        self.n_members = n_members
         vars(self).update(kwargs)
 
     def __sklearn_tags__(self):

@@ -116,11 +116,12 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         stops when its loss has not improved by the fraction ``tol`` of its best
         for ``patience`` epochs, and restores the weights of the best epoch.
         "auto" does so only when the held-out part has at least 50 samples; on
-        smaller data a handful of validation samples would decide, so training
-        stops instead when the training loss has not improved by ``tol`` for
-        ``patience`` epochs, once it has fallen below 0.9 times its first value,
-        and keeps the last weights (as ``MLPClassifier`` does). False trains for
-        exactly ``epochs`` epochs.
+        smaller data a handful of validation samples would decide, so the members
+        of ``n_members`` cross-validate instead. A single network on small data
+        stops when the training loss has not improved by ``tol`` for ``patience``
+        epochs, once it has fallen below 0.9 times its first value, and keeps the
+        last weights (as ``MLPClassifier`` does). With dropout the rule reads a
+        moving average of the loss. False trains for exactly ``epochs`` epochs.
     validation_fraction : float, default=0.1
         Fraction of the training data held out for early stopping.
     patience : int, default=10
@@ -147,6 +148,16 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         Continue training the fitted network on the next call to ``fit``. A change
         of the network, loss or optimizer since the fit raises a ``ValueError``; a
         change of learning rate, epochs or batch size does not.
+    n_members : int or "auto", default="auto"
+        Number of networks trained and averaged, each from its own random state.
+        With ``early_stopping="auto"`` on data too small for a trusted validation
+        split (under 500 samples at ``validation_fraction=0.1``), the members are
+        cross-validated: member ``k`` holds out fold ``k`` of ``n_members`` shuffled
+        folds, stops when its loss there has not improved for ``patience`` epochs
+        (never fewer than make 100 gradient steps) and keeps its best epoch's
+        weights, so together they validate on every sample. "auto" is 5 such
+        members on small data and one network otherwise. A fit costs about one
+        network's fit per member; predictions cost one network's per member.
     **kwargs : dict
         Routed parameters, such as ``model__<name>``, ``optimizer__<name>`` or
         ``callbacks__<name>``.
@@ -154,11 +165,12 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
     Attributes
     ----------
     model_ : keras.Model
-        The fitted network.
+        The fitted network; with several members, a model averaging them.
     history_ : dict of list
-        Loss (and metrics) per epoch, on the standardised targets.
+        Loss (and metrics) per epoch of the first member, on the standardised
+        targets.
     n_iter_ : int
-        Number of epochs run by the last call to ``fit``.
+        Number of epochs run by the last call to ``fit`` (by the first member).
     n_outputs_ : int
         Number of targets.
     n_features_in_ : int
@@ -192,6 +204,9 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         "scale_target": ["boolean"],
     }
     _y_numeric = True
+    # n_members="auto" on data too small for one validation split: cross-validated
+    # members; chosen on the small-regression section of ``python -m benchmarks``.
+    _auto_members = 5
 
     def __init__(
         self,
@@ -225,6 +240,7 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         random_state=None,
         verbose: int = 0,
         warm_start: bool = False,
+        n_members: int | str = "auto",
         **kwargs,
     ):
         self.units = units
@@ -256,6 +272,7 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+        self.n_members = n_members
         vars(self).update(kwargs)
 
     def __sklearn_tags__(self):

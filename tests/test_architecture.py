@@ -94,13 +94,13 @@ def test_predict_reads_the_input_the_network_was_fitted_on():
 def test_warm_start_after_a_change_of_architecture_names_it(change, named):
     X, y = _tiny_data()
     reg = GRURegressor(**TINY, units=3, warm_start=True).fit(X, y)
-    state = reg._network_state
+    state = reg._network_states
     reg.set_params(**change)
     with pytest.raises(ValueError, match=f"after a change of {named}"):
         reg.fit(X, y)
     with pytest.raises(ValueError, match=f"after a change of {named}"):
         reg.partial_fit(X, y)
-    assert reg._network_state is state  # the fitted network is left as it was
+    assert reg._network_states is state  # the fitted network is left as it was
 
 
 def test_warm_start_goes_on_after_a_change_of_rate_epochs_or_batch_size():
@@ -172,10 +172,9 @@ def check_isolation(first, second) -> None:
         alone = _fitted(*second)
     finally:
         training._programs, base._components_memo = caches
-    for fitted, expected in zip(
-        after._network_state.variables, alone._network_state.variables, strict=True
-    ):
-        np.testing.assert_array_equal(fitted, expected)
+    for fitted, expected in zip(after._network_states, alone._network_states, strict=True):
+        for value, expected_value in zip(fitted.variables, expected.variables, strict=True):
+            np.testing.assert_array_equal(value, expected_value)
     X, _ = _tiny_data(second[0])
     np.testing.assert_array_equal(after.predict(X), alone.predict(X))
 

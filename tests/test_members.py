@@ -1,0 +1,132 @@
+"""n_members: several networks averaged, cross-validated on small regression data."""
+
+import pickle
+
+import keras
+import numpy as np
+import pytest
+
+from sk_gru import GRUClassifier, GRURegressor
+
+FAST = {"units": 4, "epochs": 3, "batch_size": 16, "random_state": 0}
+
+
+def _data(n=120, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 6))
+    return X, X[:, -2:].sum(axis=1) + 0.1 * rng.normal(size=n)
+
+
+class _Trainings(keras.callbacks.Callback):
+    """Counts the trainings a fit runs, and whether each had a validation loss."""
+
+    def __init__(self):
+        super().__init__()
+        self.validated = []
+
+    def on_train_begin(self, logs=None):
+        self.validated.append(False)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.validated[-1] = "val_loss" in logs
+
+
+def test_small_regression_data_train_five_cross_validated_members():
+    X, y = _data()
+    trainings = _Trainings()
+    reg = GRURegressor(**FAST, callbacks=[trainings]).fit(X, y)
+    assert len(reg._network_states) == 5
+    assert trainings.validated == [True] * 5
+    assert "val_loss" in reg.history_
+
+
+def test_the_folds_validate_every_sample_once():
+    X, y = _data(n=23)
+    reg = GRURegressor(**FAST).fit(X, y)
+    data = (np.arange(23), np.arange(23), np.ones(23))
+    splits = reg._member_splits(data, n_members=5, folds=5, early_stopping="auto", seed=0)
+    held_out = np.concatenate([validation[0] for _, validation in splits])
+    assert sorted(held_out) == list(range(23))
+    for train, validation in splits:
+        assert not set(train[0]) & set(validation[0])
+
+
+def test_auto_is_one_network_where_a_validation_split_is_trusted_and_for_classifiers():
+    X, y = _data(n=600)
+    assert len(GRURegressor(**FAST).fit(X, y)._network_states) == 1
+    X, y = _data()
+    assert len(GRUClassifier(**FAST).fit(X, y > 0)._network_states) == 1
+    assert len(GRURegressor(**FAST, early_stopping=False).fit(X, y)._network_states) == 1
+
+
+def test_predictions_are_the_mean_of_the_members_and_model_computes_them():
+    X, y = _data()
+    reg = GRURegressor(**FAST, n_members=3).fit(X, y)
+    program = reg._program()
+    x = reg._network_input(X)
+    members = [program.infer(state, x) for state in reg._network_states]
+    expected = reg.target_encoder_.inverse_transform(np.mean(members, axis=0))
+    np.testing.assert_allclose(reg.predict(X), expected, rtol=1e-6)
+    assert len({round(float(m[0, 0]), 6) for m in members}) == 3  # they differ
+    raw = reg.model_.predict(x, verbose=0)
+    np.testing.assert_allclose(reg.target_encoder_.inverse_transform(raw), expected, rtol=1e-5)
+
+
+def test_member_zero_is_the_network_a_single_fit_trains():
+    X, y = _data()
+    kwargs = {**FAST, "early_stopping": False}
+    single = GRURegressor(**kwargs, n_members=1).fit(X, y)
+    ensemble = GRURegressor(**kwargs, n_members=3).fit(X, y)
+    for got, expected in zip(
+        ensemble._network_states[0].variables, single._network_states[0].variables, strict=True
+    ):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_explicit_early_stopping_gives_each_member_its_own_split():
+    X, y = _data()
+    reg = GRURegressor(**FAST, early_stopping=True)
+    data = (np.arange(120), np.arange(120), np.ones(120))
+    splits = reg._member_splits(data, n_members=2, folds=0, early_stopping=True, seed=0)
+    assert len(splits[0][1][0]) == len(splits[1][1][0]) == 12
+    assert set(splits[0][1][0]) != set(splits[1][1][0])
+
+
+def test_classifier_members_average_their_probabilities(sum_data):
+    X, y = sum_data
+    clf = GRUClassifier(**FAST, n_members=3).fit(X, y)
+    program = clf._program()
+    members = [program.infer(state, clf._network_input(X)) for state in clf._network_states]
+    np.testing.assert_allclose(
+        clf.predict_proba(X)[:, 1], np.mean(members, axis=0)[:, 0], rtol=1e-6
+    )
+
+
+def test_warm_start_and_partial_fit_train_every_member_on():
+    X, y = _data()
+    reg = GRURegressor(**FAST, n_members=2, early_stopping=False, warm_start=True).fit(X, y)
+    before = [state.variables[-1].copy() for state in reg._network_states]
+    reg.partial_fit(X, y)
+    after = [state.variables[-1] for state in reg._network_states]
+    assert len(after) == 2
+    assert all(not np.array_equal(b, a) for b, a in zip(before, after, strict=True))
+    reg.fit(X, y)
+    assert len(reg._network_states) == 2
+
+
+def test_warm_start_after_a_change_of_n_members_names_it():
+    X, y = _data()
+    reg = GRURegressor(**FAST, n_members=2, warm_start=True).fit(X, y)
+    states = reg._network_states
+    reg.set_params(n_members=3)
+    with pytest.raises(ValueError, match="after a change of n_members"):
+        reg.fit(X, y)
+    assert reg._network_states is states
+
+
+def test_an_ensemble_pickles_and_predicts_the_same():
+    X, y = _data()
+    reg = GRURegressor(**FAST).fit(X, y)
+    restored = pickle.loads(pickle.dumps(reg))
+    np.testing.assert_array_equal(restored.predict(X), reg.predict(X))
+    assert restored.model_.name == "ensemble"
