@@ -29,6 +29,7 @@ from benchmarks import (
     parallel,
     quality,
     scaling,
+    small_regression,
     targets,
     text,
     timeseries,
@@ -45,6 +46,7 @@ SECTIONS = (
     "text",
     "quality",
     "timeseries",
+    "small_regression",
     "isolation",
 )
 
@@ -66,6 +68,7 @@ def _steps(quick: bool, output_dir: Path, results: dict) -> dict:
         "text": lambda: text.run(quick),
         "quality": lambda: quality.run(quick, output_dir),
         "timeseries": lambda: timeseries.run(quick),
+        "small_regression": lambda: small_regression.run(quick),
         "isolation": lambda: isolation.run(quick),
     }
 
@@ -90,6 +93,7 @@ REPORTS = {
     "text": text.report,
     "quality": quality.report,
     "timeseries": timeseries.report,
+    "small_regression": small_regression.report,
     "isolation": isolation.report,
 }
 

@@ -30,6 +30,7 @@ def test_quick_run_writes_report_with_every_section_and_its_provenance(quick_run
         "## Next-word training",
         "## Quality",
         "## Small real time-series sets",
+        "## Small-data regression and forecasting",
         "## Isolation across estimators",
         "## Targets",
     ):
@@ -70,6 +71,15 @@ def test_quick_run_timeseries_compares_minirocket_and_sk_gru_on_one_set(quick_ru
     assert row["dataset"] == "Coffee"
     assert 0 <= row["minirocket"]["value"] <= 1
     assert 0 <= row["sk_gru_defaults"]["value"] <= 1
+
+
+@pytest.mark.slow
+def test_quick_run_small_regression_sets_sk_gru_beside_its_baselines(quick_run):
+    results, _ = quick_run
+    (row,) = results["small_regression"]["rows"]
+    assert row["dataset"] == "ShampooSales"
+    assert len(row["sk_gru"]["seeds"]) == 1 and row["sk_gru"]["value"] > 0
+    assert row["mean"]["value"] > 0 and row["ridge"]["value"] > 0
 
 
 def test_sections_run_in_a_fresh_interpreter_return_json_values(tmp_path):
