@@ -186,13 +186,25 @@ def _timeseries_targets(rows: list[dict]) -> list[tuple[str, bool, str]]:
 def _small_regression_targets(rows: list[dict]) -> list[tuple[str, bool, str]]:
     """Defaults against the training mean and RidgeCV, spread over seeds, fit time.
 
-    Airline's own targets (median and worst MAPE of one GRU) are the quality
-    section's; here it is held to the spread over seeds only.
+    Airline, one default GRURegressor, has MAPE targets of its own instead.
     """
     found = []
     for row in rows:
         name, ours = row["dataset"], row["sk_gru"]
-        if name != "airline":
+        if name == "airline":
+            found += [
+                (
+                    "airline, one default GRURegressor: median MAPE <= 0.08",
+                    ours["value"] <= 0.08,
+                    f"{ours['value']:.3f}",
+                ),
+                (
+                    "airline, one default GRURegressor: MAPE <= 0.10 for each random state",
+                    max(ours["seeds"]) <= 0.10,
+                    f"max {max(ours['seeds']):.3f}",
+                ),
+            ]
+        else:
             best = min(row["mean"]["value"], row["ridge"]["value"])
             found.append(
                 (
@@ -259,7 +271,6 @@ def _quality_targets(quality: dict) -> list[tuple[str, bool, str]]:
         ("sine: one-step MSE <= 1e-4", sine["value"] <= 1e-4, f"{sine['value']:.1e}"),
         ("sine: 50-step RMSE <= 0.05", rmse <= 0.05, f"{rmse:.4f}"),
         *airline("README recipe", "airline, 36-month MAPE"),
-        *airline("one GRU", "airline, one GRU, 36-month MAPE"),
         (
             "quality with sk_gru's defaults >= the seed tasks' hand-written Keras scripts "
             "at their own settings (not an equal training budget: see the quality table)",
