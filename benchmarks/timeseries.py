@@ -28,6 +28,8 @@ DATASETS = {
     "Coffee": "classification",
     "OSULeaf": "classification",
     "PickupGestureWiimoteZ": "classification",
+    "PLAID": "classification",
+    "PigCVP": "classification",
     "Covid3Month": "regression",
 }
 
@@ -45,6 +47,8 @@ BEST_SETTINGS: dict[str, dict] = {
     "Coffee": {},
     "OSULeaf": {"bidirectional": True},
     "PickupGestureWiimoteZ": {"bidirectional": True},
+    "PLAID": {},
+    "PigCVP": {},
     "Covid3Month": {},
 }
 

@@ -6,6 +6,7 @@ broken on current scikit-learn; each repair below says what upstream does wrong.
 
 from __future__ import annotations
 
+import warnings
 from collections import defaultdict
 from collections.abc import Hashable
 from numbers import Integral, Real
@@ -23,6 +24,7 @@ from ._architecture import Architecture, hashable
 from ._policy import training_policy, validation_size
 from ._runtime import seed_from
 from ._training import NetworkState, Program
+from .windowing import Windows
 
 __all__ = [
     "ClassifierLabelEncoder",
@@ -71,6 +73,21 @@ def _averaging_model(members: list[keras.Model]) -> keras.Model:
     return keras.Model(inputs, outputs, name="ensemble")
 
 
+def _warn_if_channels_first(X: np.ndarray, name: str) -> None:
+    """Warn where a 3-D shape reads better as (n_samples, n_features, n_timesteps)."""
+    steps, features = X.shape[1:]
+    if steps < features and (steps == 1 or features >= 8 * steps):
+        warnings.warn(
+            f"{name} reads X of shape {X.shape} as {steps} time step(s) of {features} "
+            f"features each (n_samples, n_timesteps, n_features). If it holds "
+            f"(n_samples, n_channels, n_timepoints), as aeon and sktime do, pass "
+            f"data_format='channels_first'; pass data_format='channels_last' to keep "
+            f"this reading without the warning.",
+            UserWarning,
+            stacklevel=4,
+        )
+
+
 def _sequence_shape(X: np.ndarray) -> tuple[int, int]:
     """(n_timesteps, n_features) of one sequence; 2-D input has one feature per step."""
     return (X.shape[1], X.shape[2] if X.ndim == 3 else 1)
@@ -113,6 +130,7 @@ class GRUEstimatorMixin:
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
         "n_members": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "data_format": [StrOptions({"channels_last", "channels_first"}), None],
     }
     # Where routed parameters go: the network builder, scikeras's optimizer and loss
     # construction, and the callbacks. (sk_gru runs no keras.Model.fit or predict.)
@@ -617,6 +635,7 @@ class GRUEstimatorMixin:
         name = type(self).__name__
         if X is None:  # scikeras's ``score`` checks y alone
             return None, self._check_targets(np.asarray(y))
+        windows = isinstance(X, Windows)  # SequenceWindower's output: its layout is known
         if y is None:
             X = validate_data(self, X, reset=reset, allow_nd=True, dtype="numeric")
         else:
@@ -635,6 +654,10 @@ class GRUEstimatorMixin:
                 f"{name} expects X of shape (n_samples, n_timesteps) or (n_samples, "
                 f"n_timesteps, n_features); got an array with {X.ndim} dimensions."
             )
+        if X.ndim == 3 and self.data_format == "channels_first":
+            X = np.ascontiguousarray(X.transpose(0, 2, 1))
+        elif X.ndim == 3 and reset and self.data_format is None and not windows:
+            _warn_if_channels_first(X, name)
         if self._input_embedding_dim() is not None:
             X = self._check_token_ids(X, reset)
         elif reset:
@@ -702,8 +725,9 @@ class GRUEstimatorMixin:
     def _is_clean_float_array(self, X) -> bool:
         """True for input that full validation would pass unchanged (the hot path)."""
         return (
-            type(X) is np.ndarray
+            type(X) in (np.ndarray, Windows)
             and X.dtype.kind == "f"
+            and (X.ndim == 2 or self.data_format != "channels_first")
             and self._input_embedding_dim() is None
             and X.ndim in (2, 3)
             and X.shape[0] > 0

@@ -136,6 +136,14 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         its best epoch's weights. "auto" is one network: small classification sets
         learn best on the training-loss plateau. A fit costs about one network's
         fit per member.
+    data_format : {"channels_last", "channels_first"} or None, default=None
+        Layout of 3-D ``X``, as in Keras: "channels_last" is (n_samples,
+        n_timesteps, n_features); "channels_first" is (n_samples, n_features,
+        n_timesteps), the (n_cases, n_channels, n_timepoints) of aeon and sktime.
+        None reads "channels_last" and warns at ``fit`` where the shape suggests
+        the other layout (one time step, or fewer steps than an eighth of the
+        features), except on ``SequenceWindower``'s output. 2-D ``X`` is always
+        (n_samples, n_timesteps).
     **kwargs : dict
         Routed parameters, such as ``model__<name>``, ``optimizer__<name>`` or
         ``callbacks__<name>``.
@@ -158,7 +166,7 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Column names of ``X``, when it is a DataFrame with string column names.
     input_shape_ : tuple of int
-        Shape of one sequence as the network sees it.
+        Shape of one sequence as the network sees it: (n_timesteps, n_features).
     masked_ : bool
         Whether the network masks padded steps (the training data held some).
 
@@ -219,6 +227,7 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         verbose: int = 0,
         warm_start: bool = False,
         n_members: int | str = "auto",
+        data_format: str | None = None,
         **kwargs,
     ):
         self.units = units
@@ -251,6 +260,7 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         self.verbose = verbose
         self.warm_start = warm_start
         self.n_members = n_members
+        self.data_format = data_format
         vars(self).update(kwargs)
 
     def __sklearn_tags__(self):

@@ -158,6 +158,14 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         weights, so together they validate on every sample. "auto" is 5 such
         members on small data and one network otherwise. A fit costs about one
         network's fit per member; predictions cost one network's per member.
+    data_format : {"channels_last", "channels_first"} or None, default=None
+        Layout of 3-D ``X``, as in Keras: "channels_last" is (n_samples,
+        n_timesteps, n_features); "channels_first" is (n_samples, n_features,
+        n_timesteps), the (n_cases, n_channels, n_timepoints) of aeon and sktime.
+        None reads "channels_last" and warns at ``fit`` where the shape suggests
+        the other layout (one time step, or fewer steps than an eighth of the
+        features), except on ``SequenceWindower``'s output. 2-D ``X`` is always
+        (n_samples, n_timesteps).
     **kwargs : dict
         Routed parameters, such as ``model__<name>``, ``optimizer__<name>`` or
         ``callbacks__<name>``.
@@ -178,7 +186,7 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Column names of ``X``, when it is a DataFrame with string column names.
     input_shape_ : tuple of int
-        Shape of one sequence as the network sees it.
+        Shape of one sequence as the network sees it: (n_timesteps, n_features).
     masked_ : bool
         Whether the network masks padded steps (the training data held some).
 
@@ -241,6 +249,7 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         verbose: int = 0,
         warm_start: bool = False,
         n_members: int | str = "auto",
+        data_format: str | None = None,
         **kwargs,
     ):
         self.units = units
@@ -273,6 +282,7 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         self.verbose = verbose
         self.warm_start = warm_start
         self.n_members = n_members
+        self.data_format = data_format
         vars(self).update(kwargs)
 
     def __sklearn_tags__(self):

@@ -20,6 +20,20 @@ from ._network import PAD_VALUE
 __all__ = ["PAD_VALUE", "SequenceWindower", "forecast_pairs", "recursive_forecast"]
 
 
+class Windows(np.ndarray):
+    """An array of windows, (n_samples, window, n_features), as SequenceWindower makes.
+
+    The GRU estimators never ask such an array for its layout (``data_format``).
+    Indexing it and its repr give plain arrays.
+    """
+
+    def __getitem__(self, key):
+        return np.asarray(self)[key]
+
+    def __repr__(self) -> str:
+        return repr(np.asarray(self))
+
+
 class SequenceWindower(TransformerMixin, BaseEstimator):
     """Turn rows in time order into windows of their recent history.
 
@@ -103,7 +117,7 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
             [np.full((self.window - 1, X.shape[1]), PAD_VALUE, dtype=X.dtype), X]
         )
         windows = np.lib.stride_tricks.sliding_window_view(padded, self.window, axis=0)
-        return np.ascontiguousarray(windows.transpose(0, 2, 1))
+        return np.ascontiguousarray(windows.transpose(0, 2, 1)).view(Windows)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names ``<feature>_lag<k>`` for each step of the window, oldest first.
