@@ -34,6 +34,18 @@ SOURCES = {
         "minirocket, results/results_ucr109_mean.csv (mean over 30 resamples, not the "
         "original split alone)."
     ),
+    "DL4TSC": (
+        "Ismail Fawaz, Forestier, Weber, Idoumghar and Muller, 'Deep learning for time "
+        "series classification: a review', DMKD 33, 2019; github.com/hfawaz/dl-4-tsc, "
+        "results/results-ucr-128.csv at commit e0233ef (original split, mean accuracy "
+        "of the 5 runs)."
+    ),
+    "InceptionTime": (
+        "Ismail Fawaz et al., 'InceptionTime: finding AlexNet for time series "
+        "classification', DMKD 34, 2020; github.com/hfawaz/InceptionTime, "
+        "results-InceptionTime-128.csv at commit 952d115 (original split, an ensemble "
+        "of 5 networks)."
+    ),
 }
 
 #: Published test accuracy per data set and method: (value, key of SOURCES).
@@ -61,6 +73,17 @@ PUBLISHED: dict[str, dict[str, tuple[float, str]]] = {
     "PickupGestureWiimoteZ": {
         "1-NN ED": (1 - 0.4400, "UCR"),
         "ROCKET": (0.8300, "ROCKET"),
+    },
+    # Of the 2018 archive: not in Wang et al.'s table, nor among MiniRocket's 109 sets.
+    "PLAID": {
+        "FCN": (0.9039, "DL4TSC"),
+        "ResNet": (0.9404, "DL4TSC"),
+        "InceptionTime": (0.9441, "InceptionTime"),
+    },
+    "PigCVP": {
+        "FCN": (0.8308, "DL4TSC"),
+        "ResNet": (0.9183, "DL4TSC"),
+        "InceptionTime": (0.9615, "InceptionTime"),
     },
     # A regression set of the Monash/UEA/UCR TSER archive: no figure quoted.
     "Covid3Month": {},

@@ -320,25 +320,25 @@ class GRUEstimatorMixin:
             ]
         else:
             states = self._network_states
+        policy = training_policy(
+            n_samples=len(x),
+            batch_size=self.batch_size,
+            epochs=AUTO_EPOCHS if epochs == "auto" else epochs,
+            budget=epochs == "auto",
+            early_stopping=early_stopping,
+            validation_fraction=self.validation_fraction,
+            patience=self.patience,
+            tol=self.tol,
+            learning_rate_schedule=self.learning_rate_schedule,
+            folds=folds,
+            noisy=self.dropout > 0 or self.recurrent_dropout > 0,
+        )
         splits = self._member_splits(data, len(states), folds, early_stopping, seed)
         fitted_states = []
         for k, (state, (train, validation)) in enumerate(zip(states, splits, strict=True)):
             learning_rate = None  # a state without optimizer moments starts at the set rate
             if state.optimizer_variables is None:
                 learning_rate = self._learning_rate()
-            policy = training_policy(
-                n_samples=len(x),
-                batch_size=self.batch_size,
-                epochs=AUTO_EPOCHS if epochs == "auto" else epochs,
-                budget=epochs == "auto",
-                early_stopping=early_stopping,
-                validation_fraction=self.validation_fraction,
-                patience=self.patience,
-                tol=self.tol,
-                learning_rate_schedule=self.learning_rate_schedule,
-                folds=folds,
-                noisy=self.dropout > 0 or self.recurrent_dropout > 0,
-            )
             fitted, history = program.fit(
                 state,
                 train,
@@ -355,7 +355,7 @@ class GRUEstimatorMixin:
             )
             fitted_states.append(fitted)
             if k == 0:
-                first_history = history
+                first_history = history  # history_ and n_iter_ are the first member's
         self._network_states = tuple(fitted_states)
         self._refresh_model()
         if reinitialize or not hasattr(self, "history_"):
@@ -390,9 +390,9 @@ class GRUEstimatorMixin:
         n_validation = validation_size(len(data[0]), early_stopping, self.validation_fraction)
         if not n_validation:
             return [(data, None)] * n_members
+        stratify = self._split_stratify(data[1], n_validation)
         splits = []
         for k in range(n_members):
-            stratify = self._split_stratify(data[1], n_validation)
             parts = train_test_split(
                 *data,
                 test_size=n_validation,
