@@ -333,7 +333,7 @@ class GRUEstimatorMixin:
             folds=folds,
             noisy=self.dropout > 0 or self.recurrent_dropout > 0,
         )
-        splits = self._member_splits(data, len(states), folds, early_stopping, seed)
+        splits = self._member_splits(data, len(states), folds, policy.n_validation, seed)
         fitted_states = []
         for k, (state, (train, validation)) in enumerate(zip(states, splits, strict=True)):
             learning_rate = None  # a state without optimizer moments starts at the set rate
@@ -379,7 +379,7 @@ class GRUEstimatorMixin:
             return 0
         return n_members if n_members > 1 and n_samples >= 2 * n_members else 0
 
-    def _member_splits(self, data, n_members: int, folds: int, early_stopping, seed: int):
+    def _member_splits(self, data, n_members: int, folds: int, n_validation: int, seed: int):
         """``(train, validation)`` data of each member; validation None without one."""
         if folds:
             cv = KFold(folds, shuffle=True, random_state=seed % 2**32)
@@ -387,7 +387,6 @@ class GRUEstimatorMixin:
                 (tuple(part[train] for part in data), tuple(part[val] for part in data))
                 for train, val in cv.split(data[0])
             ]
-        n_validation = validation_size(len(data[0]), early_stopping, self.validation_fraction)
         if not n_validation:
             return [(data, None)] * n_members
         stratify = self._split_stratify(data[1], n_validation)

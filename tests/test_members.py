@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from sk_gru import GRUClassifier, GRURegressor
+from sk_gru._policy import training_policy
 
 FAST = {"units": 4, "epochs": 3, "batch_size": 16, "random_state": 0}
 
@@ -44,7 +45,7 @@ def test_the_folds_validate_every_sample_once():
     X, y = _data(n=23)
     reg = GRURegressor(**FAST).fit(X, y)
     data = (np.arange(23), np.arange(23), np.ones(23))
-    splits = reg._member_splits(data, n_members=5, folds=5, early_stopping="auto", seed=0)
+    splits = reg._member_splits(data, n_members=5, folds=5, n_validation=4, seed=0)
     held_out = np.concatenate([validation[0] for _, validation in splits])
     assert sorted(held_out) == list(range(23))
     for train, validation in splits:
@@ -87,7 +88,17 @@ def test_explicit_early_stopping_gives_each_member_its_own_split():
     X, y = _data()
     reg = GRURegressor(**FAST, early_stopping=True)
     data = (np.arange(120), np.arange(120), np.ones(120))
-    splits = reg._member_splits(data, n_members=2, folds=0, early_stopping=True, seed=0)
+    n_validation = training_policy(
+        n_samples=120,
+        batch_size=16,
+        epochs=3,
+        early_stopping=True,
+        validation_fraction=0.1,
+        patience=10,
+        tol=1e-4,
+        learning_rate_schedule="adaptive",
+    ).n_validation
+    splits = reg._member_splits(data, n_members=2, folds=0, n_validation=n_validation, seed=0)
     assert len(splits[0][1][0]) == len(splits[1][1][0]) == 12
     assert set(splits[0][1][0]) != set(splits[1][1][0])
 
