@@ -230,9 +230,12 @@ def report(result: dict) -> list[str]:
         "seconds; predict time not included. Accuracy: higher is better; RMSE: lower is better. MiniRocket: aeon "
         f"1.6.0 defaults, after a warm-up fit ({result['minirocket_warm_up_s']:.1f} s: numba "
         "compiles aeon's kernels on first use). sk_gru best: "
-        "`benchmarks.timeseries.BEST_SETTINGS`. Both the best settings and the default "
-        '`conv_filters="auto"` were chosen on the test splits of Coffee, OSULeaf and '
-        "PickupGestureWiimoteZ, so sk_gru's figures on those three sets are optimistic.",
+        "`benchmarks.timeseries.BEST_SETTINGS`. The best settings and the number of "
+        '`conv_filters="auto"` blocks were chosen on the test splits of Coffee, OSULeaf '
+        "and PickupGestureWiimoteZ, so sk_gru's figures on those three sets are "
+        "optimistic; the width of the first block, `pooling` and `normalize` were "
+        "chosen by cross-validation on the training splits of OSULeaf, PLAID, PigCVP "
+        "and PickupGestureWiimoteZ.",
         "",
         "| Data set | Train/test, length | Metric | MiniRocket | fit (s) | sk_gru defaults "
         "| fit (s) | sk_gru best setting | fit (s) | Published (test accuracy) | Section (s) |",

@@ -21,6 +21,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._architecture import Architecture, hashable
+from ._network import series_log_scale
 from ._policy import training_policy, validation_size
 from ._runtime import seed_from
 from ._training import NetworkState, Program
@@ -39,10 +40,22 @@ AUTO_EPOCHS = 200
 
 # conv_filters="auto": sequences longer than _AUTO_CONV_STEPS get two convolution
 # blocks of _AUTO_CONV_WIDTH filters with pooling in front of the GRU, and longer
-# than 4 times that a third, so that the GRU reads 4 to 16 steps (up to 1024); chosen
-# on the time-series section of ``python -m benchmarks``.
+# than 4 times that three, so that the GRU reads 4 to 16 steps (up to 1024). Of three
+# blocks the first, which reads every step, has half the width: it took most of the
+# time of a fit on long series, and the narrower one learnt as well in
+# cross-validation on OSULeaf's training split. Chosen on the time-series section
+# of ``python -m benchmarks``.
 _AUTO_CONV_STEPS = 64
 _AUTO_CONV_WIDTH = 64
+
+# pooling="auto": behind the front end, the head reads the mean of the GRU's outputs
+# over time on series of one length, where it beat the last state; on padded
+# variable-length series the last state did as well or better. normalize="auto": a
+# classifier standardises each series by itself where the training series' standard
+# deviations spread over more than a factor e (the standard deviation of their
+# logarithm), as appliance currents do, and not where they are alike, where it did
+# worse. Both chosen on the time-series section of ``python -m benchmarks``.
+_AUTO_SERIES_SPREAD = 1.0
 
 # Loss and optimizer built from plain parameter values, memoised: scikeras builds
 # two optimizers per call, as long as a whole small fit.
@@ -108,11 +121,12 @@ class GRUEstimatorMixin:
         "conv_kernel_size": [Interval(Integral, 1, None, closed="left"), tuple, list],
         "conv_pool_size": [Interval(Integral, 1, None, closed="left")],
         "conv_layout": [StrOptions({"serial", "parallel"})],
+        "pooling": [StrOptions({"auto", "last", "mean"})],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "recurrent_dropout": [Interval(Real, 0, 1, closed="left")],
         "mask_value": [Real, None],
         "embedding_dim": [Interval(Integral, 1, None, closed="left"), None],
-        "normalize": ["boolean"],
+        "normalize": ["boolean", StrOptions({"auto", "series"})],
         "optimizer": [str, type, keras.optimizers.Optimizer],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "loss": [str, callable, keras.losses.Loss, None],
@@ -332,6 +346,7 @@ class GRUEstimatorMixin:
             learning_rate_schedule=self.learning_rate_schedule,
             folds=folds,
             noisy=self.dropout > 0 or self.recurrent_dropout > 0,
+            n_timesteps=x.shape[1],
         )
         splits = self._member_splits(data, len(states), folds, policy.n_validation, seed)
         fitted_states = []
@@ -469,20 +484,34 @@ class GRUEstimatorMixin:
         return components
 
     def _set_input_statistics(self, X: np.ndarray) -> None:
+        self.series_normalized_ = False
         if self.embedding_dim is not None:
             self.vocabulary_size_ = max(int(X.max()) + 1, 2)
             self.masked_ = False  # the embedding masks id 0 itself
             return
-        steps = self._network_input(X).reshape(-1, X.shape[-1] if X.ndim == 3 else 1)
+        series = self._network_input(X)
+        steps = series.reshape(-1, series.shape[-1])
         padded = self._padded_steps(steps)
         # A Masking layer costs about a fifth of predict time, so it is built only
         # when the training data hold padding; _check_padding guards predict.
         self.masked_ = bool(padded.any())
-        steps = steps[~padded]
-        if len(steps) == 0:
-            steps = np.zeros((1, steps.shape[1]), dtype=np.float32)
-        self.input_mean_ = steps.mean(axis=0, dtype=np.float64)
-        self.input_variance_ = steps.var(axis=0, dtype=np.float64)
+        kept = steps[~padded]
+        if len(kept) == 0:
+            kept = np.zeros((1, steps.shape[1]), dtype=np.float32)
+        self.input_mean_ = kept.mean(axis=0, dtype=np.float64)
+        self.input_variance_ = kept.var(axis=0, dtype=np.float64)
+        if self.normalize == "series" or (
+            self.normalize == "auto" and self._auto_series_normalization
+        ):
+            kept_steps = ~padded.reshape(series.shape[:2])
+            mean = self.input_mean_.astype(np.float32)
+            scale = np.maximum(np.sqrt(self.input_variance_), keras.backend.epsilon())
+            centred = np.where(kept_steps[..., None], series - mean, 0.0)
+            log_scale = series_log_scale(centred / scale.astype(np.float32), kept_steps)
+            self.series_log_scale_mean_ = log_scale.mean(axis=0)
+            self.series_log_scale_variance_ = log_scale.var(axis=0)
+            spread = float(np.sqrt(self.series_log_scale_variance_.max()))
+            self.series_normalized_ = self.normalize == "series" or spread > _AUTO_SERIES_SPREAD
 
     def _program(self) -> Program:
         """The cached program of the architecture fixed at fit."""
@@ -490,12 +519,20 @@ class GRUEstimatorMixin:
 
     def _initial_variables(self, program: Program, seed: int) -> list[np.ndarray]:
         values = program.initial_variables(seed)
+        statistics = {}
         if self.embedding_dim is None and self.normalize:
-            variables = program.model.get_layer("standardize").variables
-            position = {id(v): i for i, v in enumerate(program.model.variables)}
-            mean, variance = variables
-            values[position[id(mean)]] = self.input_mean_.astype(np.float32)
-            values[position[id(variance)]] = self.input_variance_.astype(np.float32)
+            statistics["standardize"] = (self.input_mean_, self.input_variance_)
+        if self.embedding_dim is None and self.series_normalized_:
+            statistics["series_standardize"] = (
+                self.series_log_scale_mean_,
+                self.series_log_scale_variance_,
+            )
+        position = {id(v): i for i, v in enumerate(program.model.variables)}
+        for layer, layer_values in statistics.items():
+            for variable, value in zip(
+                program.model.get_layer(layer).variables, layer_values, strict=True
+            ):
+                values[position[id(variable)]] = value.astype(np.float32)
         return values
 
     def _get_compile_kwargs(self) -> dict:
@@ -554,8 +591,16 @@ class GRUEstimatorMixin:
         if self.embedding_dim is not None:
             return ()
         steps = self.input_shape_[0]
-        blocks = 2 * (steps > _AUTO_CONV_STEPS) + (steps > 4 * _AUTO_CONV_STEPS)
-        return (_AUTO_CONV_WIDTH,) * blocks
+        if steps > 4 * _AUTO_CONV_STEPS:
+            return (_AUTO_CONV_WIDTH // 2, _AUTO_CONV_WIDTH, _AUTO_CONV_WIDTH)
+        return (_AUTO_CONV_WIDTH,) * 2 * (steps > _AUTO_CONV_STEPS)
+
+    def _pooling(self) -> str:
+        """What the head reads; "auto" averages over time behind convolution blocks,
+        on series of one length."""
+        if self.pooling != "auto":
+            return self.pooling
+        return "mean" if self._conv_filters() and not self.masked_ else "last"
 
     def _network_params(self) -> dict:
         n_outputs, activation = self._output_layer()
@@ -576,9 +621,11 @@ class GRUEstimatorMixin:
             ),
             "conv_pool_size": self.conv_pool_size,
             "conv_layout": self.conv_layout,
+            "pooling": self._pooling(),
             "mask_value": self.mask_value if self.masked_ else None,
             "embedding_dim": self.embedding_dim,
-            "normalize": self.embedding_dim is None and self.normalize,
+            "normalize": self.embedding_dim is None
+            and ("series" if self.series_normalized_ else bool(self.normalize)),
             **self._routed("model"),
         }
         if self.embedding_dim is not None:

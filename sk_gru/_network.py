@@ -49,6 +49,82 @@ class Standardize(keras.layers.Layer):
         return input_shape
 
 
+#: Floor of a series' standard deviation, in units of the feature's standard
+#: deviation over the training data: a flat series is not blown up to unit scale.
+SERIES_EPSILON = 1e-6
+
+
+def series_log_scale(steps: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """``log(std + SERIES_EPSILON)`` of each series and feature over its kept steps.
+
+    ``steps`` is ``(n_series, n_timesteps, n_features)``, already standardised per
+    feature; ``kept`` is ``(n_series, n_timesteps)``, False on padding. The same
+    arithmetic as :class:`SeriesStandardize`, in NumPy, for its statistics.
+    """
+    weights = kept[..., None].astype(np.float64)
+    count = np.maximum(weights.sum(axis=1), 1.0)
+    values = np.where(weights > 0, steps, 0.0)
+    mean = values.sum(axis=1) / count
+    variance = (weights * (values - mean[:, None]) ** 2).sum(axis=1) / count
+    return np.log(np.sqrt(variance) + SERIES_EPSILON)
+
+
+@keras.saving.register_keras_serializable(package="sk_gru")
+class SeriesStandardize(keras.layers.Layer):
+    """Standardise each series by its own mean and standard deviation, and add its
+    scale as an input: ``[(x - mean) / std, log std]`` per feature.
+
+    The statistics are over the series' unmasked steps. ``log std`` is constant
+    over the series and is standardised with the mean and variance of the training
+    series' values (non-trainable variables). The network reads a series' shape
+    at unit scale and its scale apart: series whose amplitudes differ by orders of
+    magnitude, such as the currents of different appliances, are otherwise all
+    near zero but the largest after one standardisation of the whole data.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.log_scale_mean_initializer = keras.initializers.Zeros()
+        self.log_scale_variance_initializer = keras.initializers.Ones()
+
+    def build(self, input_shape):
+        shape = (input_shape[-1],)
+        self.log_scale_mean = self.add_weight(
+            shape=shape,
+            initializer=self.log_scale_mean_initializer,
+            trainable=False,
+            name="log_scale_mean",
+        )
+        self.log_scale_variance = self.add_weight(
+            shape=shape,
+            initializer=self.log_scale_variance_initializer,
+            trainable=False,
+            name="log_scale_variance",
+        )
+
+    def call(self, inputs, mask=None):
+        ops = keras.ops
+        if mask is None:
+            weights = ops.ones_like(inputs[..., :1])
+        else:
+            weights = ops.expand_dims(ops.cast(mask, inputs.dtype), -1)
+        values = ops.where(weights > 0, inputs, 0.0)
+        count = ops.maximum(ops.sum(weights, axis=1, keepdims=True), 1.0)
+        mean = ops.sum(values, axis=1, keepdims=True) / count
+        centred = (values - mean) * weights
+        std = ops.sqrt(ops.sum(centred * centred, axis=1, keepdims=True) / count)
+        shape = centred / ops.maximum(std, SERIES_EPSILON)
+        # Scales that vary by less than a factor e between series are no signal:
+        # their spread is not blown up to unit variance.
+        spread = ops.maximum(ops.sqrt(self.log_scale_variance), 1.0)
+        log_scale = (ops.log(std + SERIES_EPSILON) - self.log_scale_mean) / spread
+        return ops.concatenate([shape, log_scale * weights], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], 2 * input_shape[-1])
+
+
 @keras.saving.register_keras_serializable(package="sk_gru")
 class ZeroPadded(keras.layers.Layer):
     """Set masked (padded) steps to zero and drop the mask, for layers without masking."""
@@ -63,6 +139,35 @@ class ZeroPadded(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape
+
+
+@keras.saving.register_keras_serializable(package="sk_gru")
+class PooledMask(keras.layers.Layer):
+    """Pass ``inputs[0]`` on with the mask of ``inputs[1]``, max-pooled as the
+    convolution blocks between them pooled their steps: a pooled step is kept when
+    any step it covers was."""
+
+    def __init__(self, pool_size: int = 1, n_pools: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.pool_size = pool_size
+        self.n_pools = n_pools
+
+    def call(self, inputs, mask=None):
+        return inputs[0]
+
+    def compute_mask(self, inputs, mask=None):
+        if mask is None or mask[1] is None:
+            return None
+        kept = keras.ops.cast(mask[1], "float32")[:, :, None]
+        for _ in range(self.n_pools):
+            kept = keras.ops.max_pool(kept, self.pool_size, padding="same")
+        return keras.ops.cast(kept[:, :, 0], "bool")
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+    def get_config(self):
+        return {**super().get_config(), "pool_size": self.pool_size, "n_pools": self.n_pools}
 
 
 def _gru_state(x_zr, x_h, inner_zr, inner_h, h):
@@ -169,8 +274,9 @@ def build_gru_network(
     conv_kernel_size: int | Sequence[int] = 8,
     conv_pool_size: int = 1,
     conv_layout: str = "serial",
+    pooling: str = "last",
     mask_value: float | None = None,
-    normalize: bool = False,
+    normalize: bool | str = False,
     vocabulary_size: int | None = None,
     embedding_dim: int | None = None,
     unroll: bool = False,
@@ -216,11 +322,16 @@ def build_gru_network(
         Max-pooling size after each block of the serial layout.
     conv_layout : {"serial", "parallel"}, default="serial"
         Where the convolution blocks go.
+    pooling : {"last", "mean"}, default="last"
+        What the head reads from the last GRU layer: its final state, or the mean
+        of its outputs over the unmasked steps.
     mask_value : float or None, default=None
         Timesteps whose features all equal this value are skipped.
-    normalize : bool, default=False
+    normalize : bool or "series", default=False
         Standardise each feature with a :class:`Standardize` layer, whose
-        statistics are variables set after building (see ``set_statistics``).
+        statistics are variables set after building; "series" then standardises
+        each series by its own statistics and adds its scale as an input
+        (:class:`SeriesStandardize`).
     vocabulary_size : int or None, default=None
         Number of token ids, 0 (padding) included; needed with ``embedding_dim``.
     embedding_dim : int or None, default=None
@@ -278,6 +389,8 @@ def build_gru_network(
             hidden = keras.layers.Masking(mask_value=mask_value)(hidden)
         if normalize:
             hidden = Standardize(name="standardize")(hidden)
+        if normalize == "series":
+            hidden = SeriesStandardize(name="series_standardize")(hidden)
 
     conv_filters = tuple(int(width) for width in conv_filters)
     kernels = (
@@ -292,6 +405,7 @@ def build_gru_network(
         )
 
     def conv_blocks(tensor, pool: int):
+        masked = tensor
         tensor = ZeroPadded()(tensor)
         for width, kernel in zip(conv_filters, kernels, strict=True):
             tensor = keras.layers.Conv1D(
@@ -306,7 +420,9 @@ def build_gru_network(
             tensor = keras.layers.Activation("relu")(tensor)
             if pool > 1:
                 tensor = keras.layers.MaxPooling1D(pool, padding="same")(tensor)
-        return tensor
+        if mask_value is None or pooling != "mean":
+            return tensor
+        return PooledMask(pool, len(conv_filters) * (pool > 1))([tensor, masked])
 
     branch = None
     if conv_filters and conv_layout == "parallel":
@@ -316,7 +432,7 @@ def build_gru_network(
 
     layer_units = (units,) if np.isscalar(units) else tuple(units)
     for i, width in enumerate(layer_units):
-        return_sequences = i < len(layer_units) - 1
+        return_sequences = i < len(layer_units) - 1 or pooling == "mean"
         gru = gru_layer(int(width), return_sequences)
         if bidirectional:
             backward = gru_layer(int(width), return_sequences, go_backwards=True)
@@ -328,6 +444,8 @@ def build_gru_network(
         initializer = keras.initializers.GlorotUniform(next_seed())
         return keras.layers.Dense(width, activation=activation, kernel_initializer=initializer)
 
+    if pooling == "mean":
+        hidden = keras.layers.GlobalAveragePooling1D()(hidden)
     if branch is not None:
         hidden = keras.layers.Concatenate()([hidden, branch])
     for width in dense_units:

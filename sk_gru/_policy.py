@@ -19,7 +19,9 @@ README "Training policy"):
   initial loss for hundreds of steps.
 - With dropout the monitored loss is read through a moving average
   (``SMOOTHING``): one lucky epoch otherwise looks like a plateau after it.
-- ``epochs="auto"`` makes at least ``MIN_STEPS`` gradient steps.
+- ``epochs="auto"`` makes at least ``MIN_STEPS`` gradient steps, unless those
+  extra epochs would read more than ``MAX_EXTRA_WORK`` time steps in all: a few
+  long series (a hundred of 2,000 steps) would otherwise train for many minutes.
 - The adaptive schedule multiplies the learning rate by ``FACTOR`` after half the
   patience without improvement, once learning has started, and never below
   ``MIN_RATE_FRACTION`` of its initial value.
@@ -35,6 +37,10 @@ import numpy as np
 
 MIN_VALIDATION = 50
 MIN_STEPS = 2000
+# Time steps read (samples x steps x epochs) beyond which epochs="auto" adds no
+# epochs to reach MIN_STEPS: about 45 s of a GRU behind the long-series front end
+# on 2 cores.
+MAX_EXTRA_WORK = 40_000_000
 MIN_PATIENCE_STEPS = 100
 FACTOR = 0.3
 STARTED = 0.9
@@ -77,12 +83,14 @@ def training_policy(
     budget: bool = False,
     folds: int = 0,
     noisy: bool = False,
+    n_timesteps: int = 1,
 ) -> Policy:
     """The policy for a fit on ``n_samples`` samples.
 
     ``early_stopping=False`` trains for exactly ``epochs`` epochs (as ``partial_fit``
     does). ``budget=True`` (``epochs="auto"``) raises ``epochs`` to make at least
-    ``MIN_STEPS`` gradient steps; otherwise ``epochs`` is the most epochs run.
+    ``MIN_STEPS`` gradient steps, within ``MAX_EXTRA_WORK`` time steps of
+    ``n_timesteps`` each; otherwise ``epochs`` is the most epochs run.
     ``folds`` > 1 is a member of a cross-validated ensemble: it validates on one of
     ``folds`` parts, however small, since the members together validate on every
     sample.
@@ -95,7 +103,8 @@ def training_policy(
         n_validation = validation_size(n_samples, early_stopping, validation_fraction)
     steps = -(-(n_samples - n_validation) // batch_size)
     if budget:
-        epochs = max(epochs, -(-MIN_STEPS // steps))
+        affordable = MAX_EXTRA_WORK // ((n_samples - n_validation) * n_timesteps)
+        epochs = max(epochs, min(-(-MIN_STEPS // steps), affordable))
     if folds > 1 or not n_validation:  # a few noisy steps are no plateau
         patience = max(patience, -(-MIN_PATIENCE_STEPS // steps))
     plateau = Plateau(

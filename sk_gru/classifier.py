@@ -37,7 +37,7 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         Widths of ReLU dense layers between the GRU stack and the output layer.
     conv_filters : tuple of int or "auto", default="auto"
         Widths of Conv1D-BatchNorm-ReLU blocks for long sequences. "auto" is
-        ``(64, 64)`` for sequences of more than 64 steps, ``(64, 64, 64)`` for
+        ``(64, 64)`` for sequences of more than 64 steps, ``(32, 64, 64)`` for
         more than 256, and ``()`` (none) for shorter ones and for token ids. With
         ``conv_layout="serial"`` they come before the GRU and each is followed by
         max pooling over ``conv_pool_size`` steps, so the GRU reads a shorter
@@ -50,6 +50,11 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         a sequence 16 times shorter into the GRU.
     conv_layout : {"serial", "parallel"}, default="serial"
         Where the convolution blocks go.
+    pooling : {"auto", "last", "mean"}, default="auto"
+        What the output layers read from the last GRU layer: its final state
+        ("last"), or the mean of its outputs over the steps that are not padding
+        ("mean"). "auto" is "mean" behind convolution blocks on series without
+        padding, and "last" otherwise.
     dropout : float, default=0.0
         Fraction of the GRU inputs dropped during training.
     recurrent_dropout : float, default=0.0
@@ -64,9 +69,16 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         Read ``X`` as integer token ids of shape (n_samples, n_timesteps) and embed
         them in this many dimensions. Id 0 is padding and is masked. The vocabulary
         size is taken from the largest id seen in ``fit``.
-    normalize : bool, default=True
-        Standardise each input feature with the mean and variance of the training
-        data, inside the network (so it is saved with the model).
+    normalize : {"auto", "series"} or bool, default="auto"
+        True standardises each input feature with the mean and variance of the
+        training data, inside the network (so it is saved with the model).
+        "series" then also standardises each series by its own mean and standard
+        deviation and gives the network the series' log standard deviation as an
+        extra input per feature, so that series whose scales differ by orders of
+        magnitude are all read at unit scale. See ``series_normalized_``.
+        "auto" is "series" when the standard deviations of the training series
+        spread over more than a factor e (the standard deviation of their
+        logarithm is above 1), and True otherwise.
     optimizer : str, keras optimizer class or instance, default="adam"
         Optimizer, trained as ``keras.Model.fit`` trains it (any built-in one but
         ``ScheduleFreeAdamW``). Its parameters can be routed as ``optimizer__<name>``;
@@ -169,6 +181,9 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         Shape of one sequence as the network sees it: (n_timesteps, n_features).
     masked_ : bool
         Whether the network masks padded steps (the training data held some).
+    series_normalized_ : bool
+        Whether the network standardises each series by itself
+        (``normalize="series"``, or "auto" on data whose series' scales spread).
 
     See Also
     --------
@@ -193,6 +208,7 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
     }
     _y_numeric = False
     _auto_members = 1  # one network; small classification sets learn on the training loss
+    _auto_series_normalization = True
 
     def __init__(
         self,
@@ -204,11 +220,12 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         conv_kernel_size: int | Sequence[int] = 8,
         conv_pool_size: int = 4,
         conv_layout: str = "serial",
+        pooling: str = "auto",
         dropout: float = 0.0,
         recurrent_dropout: float = 0.0,
         mask_value: float | None = PAD_VALUE,
         embedding_dim: int | None = None,
-        normalize: bool = True,
+        normalize: bool | str = "auto",
         optimizer="adam",
         learning_rate: float = 3e-3,
         loss=None,
@@ -237,6 +254,7 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         self.conv_kernel_size = conv_kernel_size
         self.conv_pool_size = conv_pool_size
         self.conv_layout = conv_layout
+        self.pooling = pooling
         self.dropout = dropout
         self.recurrent_dropout = recurrent_dropout
         self.mask_value = mask_value

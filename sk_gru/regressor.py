@@ -61,7 +61,7 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         Widths of ReLU dense layers between the GRU stack and the output layer.
     conv_filters : tuple of int or "auto", default="auto"
         Widths of Conv1D-BatchNorm-ReLU blocks for long sequences. "auto" is
-        ``(64, 64)`` for sequences of more than 64 steps, ``(64, 64, 64)`` for
+        ``(64, 64)`` for sequences of more than 64 steps, ``(32, 64, 64)`` for
         more than 256, and ``()`` (none) for shorter ones and for token ids. With
         ``conv_layout="serial"`` they come before the GRU and each is followed by
         max pooling over ``conv_pool_size`` steps, so the GRU reads a shorter
@@ -74,6 +74,11 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         a sequence 16 times shorter into the GRU.
     conv_layout : {"serial", "parallel"}, default="serial"
         Where the convolution blocks go.
+    pooling : {"auto", "last", "mean"}, default="auto"
+        What the output layers read from the last GRU layer: its final state
+        ("last"), or the mean of its outputs over the steps that are not padding
+        ("mean"). "auto" is "mean" behind convolution blocks on series without
+        padding, and "last" otherwise.
     dropout : float, default=0.0
         Fraction of the GRU inputs dropped during training.
     recurrent_dropout : float, default=0.0
@@ -87,9 +92,15 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
     embedding_dim : int or None, default=None
         Read ``X`` as integer token ids of shape (n_samples, n_timesteps) and embed
         them in this many dimensions. Id 0 is padding and is masked.
-    normalize : bool, default=True
-        Standardise each input feature with the mean and variance of the training
-        data, inside the network (so it is saved with the model).
+    normalize : {"auto", "series"} or bool, default="auto"
+        True standardises each input feature with the mean and variance of the
+        training data, inside the network (so it is saved with the model).
+        "series" then also standardises each series by its own mean and standard
+        deviation and gives the network the series' log standard deviation as an
+        extra input per feature, so that series whose scales differ by orders of
+        magnitude are all read at unit scale. See ``series_normalized_``.
+        "auto" is True: series standardisation removes each series' level, on which
+        a regression target usually depends.
     scale_target : bool, default=True
         Standardise ``y`` for training; predictions are always in ``y``'s units.
     optimizer : str, keras optimizer class or instance, default="adam"
@@ -189,6 +200,9 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         Shape of one sequence as the network sees it: (n_timesteps, n_features).
     masked_ : bool
         Whether the network masks padded steps (the training data held some).
+    series_normalized_ : bool
+        Whether the network standardises each series by itself
+        (``normalize="series"``, or "auto" on data whose series' scales spread).
 
     See Also
     --------
@@ -215,6 +229,9 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
     # n_members="auto" on data too small for one validation split: cross-validated
     # members; chosen on the small-regression section of ``python -m benchmarks``.
     _auto_members = 5
+    # A regressor's target usually depends on each series' level, which series
+    # standardisation removes: "auto" keeps one standardisation of the whole data.
+    _auto_series_normalization = False
 
     def __init__(
         self,
@@ -226,11 +243,12 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         conv_kernel_size: int | Sequence[int] = 8,
         conv_pool_size: int = 4,
         conv_layout: str = "serial",
+        pooling: str = "auto",
         dropout: float = 0.0,
         recurrent_dropout: float = 0.0,
         mask_value: float | None = PAD_VALUE,
         embedding_dim: int | None = None,
-        normalize: bool = True,
+        normalize: bool | str = "auto",
         scale_target: bool = True,
         optimizer="adam",
         learning_rate: float = 3e-3,
@@ -259,6 +277,7 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         self.conv_kernel_size = conv_kernel_size
         self.conv_pool_size = conv_pool_size
         self.conv_layout = conv_layout
+        self.pooling = pooling
         self.dropout = dropout
         self.recurrent_dropout = recurrent_dropout
         self.mask_value = mask_value

@@ -254,6 +254,16 @@ NETWORKS = {
         {**SGD, "conv_filters": (4, 4), "conv_kernel_size": (3, 5), "conv_layout": "parallel"},
         "float",
     ),
+    "mean pooling behind a masked front end": (
+        {
+            **SGD,
+            "conv_filters": (4,),
+            "conv_kernel_size": 3,
+            "conv_pool_size": 2,
+            "pooling": "mean",
+        },
+        "padded",
+    ),
     "dropout": ({"dropout": 0.3}, "float"),
 }
 

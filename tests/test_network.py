@@ -1,4 +1,7 @@
-"""Network options: the convolution front end, and padded variable-length input."""
+"""Network options: the convolution front end, pooling over time, and padded
+variable-length input."""
+
+import warnings
 
 import numpy as np
 import pytest
@@ -27,12 +30,15 @@ def test_auto_front_end_shortens_long_sequences_before_the_gru(long_data):
     assert gru.input.shape[1] == 80 // 4 // 4
 
 
-@pytest.mark.parametrize(("steps", "blocks", "gru_steps"), [(256, 2, 16), (300, 3, 5)])
-def test_auto_front_end_adds_a_third_block_over_256_steps(steps, blocks, gru_steps):
+@pytest.mark.parametrize(
+    ("steps", "filters", "gru_steps"), [(256, [64, 64], 16), (300, [32, 64, 64], 5)]
+)
+def test_auto_front_end_adds_a_third_block_over_256_steps(steps, filters, gru_steps):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(16, steps))
     clf = GRUClassifier(**{**FAST, "epochs": 1}).fit(X, (X[:, -1] > 0).astype(int))
-    assert _kinds(clf).count("Conv1D") == blocks
+    convs = [layer for layer in clf.model_.layers if type(layer).__name__ == "Conv1D"]
+    assert [conv.filters for conv in convs] == filters
     gru = next(layer for layer in clf.model_.layers if type(layer).__name__ == "GRU")
     assert gru.input.shape[1] == gru_steps
 
@@ -73,8 +79,60 @@ def test_kernel_sizes_must_match_the_blocks(long_data):
         GRUClassifier(**FAST, conv_filters=(4, 4), conv_kernel_size=(3,)).fit(X, y)
 
 
-@pytest.mark.parametrize("conv_filters", [(), (8, 8)])
-def test_variable_length_series_learn_through_padding_and_masking(conv_filters):
+def test_auto_pooling_averages_over_time_behind_a_front_end_on_one_length(long_data, sum_data):
+    X, y = long_data
+    pooled = GRUClassifier(**FAST).fit(X, y)
+    assert "GlobalAveragePooling1D" in _kinds(pooled)
+    assert "GlobalAveragePooling1D" not in _kinds(GRUClassifier(**FAST).fit(*sum_data))
+    last = GRUClassifier(**FAST, pooling="last").fit(X, y)
+    assert "GlobalAveragePooling1D" not in _kinds(last)
+    padded = X.copy()
+    padded[::2, :10] = PAD_VALUE  # variable lengths: the last state
+    assert "GlobalAveragePooling1D" not in _kinds(GRUClassifier(**FAST).fit(padded, y))
+    assert "GlobalAveragePooling1D" in _kinds(GRUClassifier(**FAST, pooling="mean").fit(*sum_data))
+
+
+def test_mean_pooling_averages_the_gru_outputs_over_unpadded_steps():
+    import keras
+
+    from sk_gru._network import build_gru_network
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3, 6, 2)).astype(np.float32)
+    X[0, :4] = PAD_VALUE
+    X[1, :1] = PAD_VALUE
+    model = build_gru_network(
+        input_shape=(6, 2),
+        n_outputs=1,
+        output_activation="linear",
+        units=5,
+        mask_value=PAD_VALUE,
+        pooling="mean",
+        seed=0,
+    )
+    gru = next(layer for layer in model.layers if isinstance(layer, keras.layers.GRU))
+    pooled = model.layers[-1].input
+    outputs, mean = keras.Model(model.inputs, [gru.output, pooled]).predict(X, verbose=0)
+    kept = (X != PAD_VALUE).all(axis=-1)
+    expected = [outputs[i][kept[i]].mean(axis=0) for i in range(len(X))]
+    np.testing.assert_allclose(mean, expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(("steps", "n_pools", "expected"), [(8, 2, [0, 1]), (9, 2, [0, 1, 1])])
+def test_front_end_passes_the_gru_a_mask_pooled_as_its_steps(steps, n_pools, expected):
+    import tensorflow as tf
+
+    from sk_gru._network import PooledMask
+
+    mask = tf.constant([[False] * 5 + [True] * (steps - 5)])
+    pooled = PooledMask(2, n_pools).compute_mask([None, None], [None, mask])
+    assert pooled.numpy().astype(int).tolist() == [expected]
+
+
+@pytest.mark.parametrize(
+    ("conv_filters", "pooling"), [((), "last"), ((8, 8), "last"), ((8, 8), "mean")]
+)
+def test_variable_length_series_learn_through_padding_and_masking(conv_filters, pooling):
     # Series of 40 to 80 steps, padded on the left to 80; the class is the sign of
     # the series' mean, so padding must not count as data.
     rng = np.random.default_rng(0)
@@ -84,7 +142,10 @@ def test_variable_length_series_learn_through_padding_and_masking(conv_filters):
     for i, label in enumerate(y):
         length = rng.integers(40, steps + 1)
         X[i, steps - length :] = rng.normal(0.7 if label else -0.7, 1.0, size=length)
-    clf = GRUClassifier(units=8, conv_filters=conv_filters, random_state=0).fit(X[:56], y[:56])
+    clf = GRUClassifier(units=8, conv_filters=conv_filters, pooling=pooling, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # padding is no number to divide
+        clf.fit(X[:56], y[:56])
     assert clf.masked_
     assert clf.score(X[56:], y[56:]) >= 0.9
 
@@ -139,3 +200,59 @@ def test_unrolled_network_computes_what_the_rolled_one_does(bidirectional, maske
     assert np.abs(theirs[0]).max() > 0.01
     for gradient, expected in zip(mine[1], theirs[1], strict=True):
         np.testing.assert_allclose(gradient, expected, rtol=1e-4, atol=1e-6)
+
+
+def test_series_standardize_reads_each_series_shape_and_scale_over_unpadded_steps():
+    from sk_gru._network import SERIES_EPSILON, SeriesStandardize, series_log_scale
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3, 8, 2)) * np.array([[[0.01, 1.0]], [[1.0, 10.0]], [[100.0, 1.0]]])
+    kept = np.ones((3, 8), dtype=bool)
+    kept[0, :3] = False
+    log_scale = series_log_scale(X, kept)
+    layer = SeriesStandardize()
+    layer.build((None, 8, 2))
+    center, spread = np.array([0.5, -0.5]), np.array([9.0, 0.25])
+    layer.log_scale_mean.assign(center)
+    layer.log_scale_variance.assign(spread)
+    out = np.asarray(layer(X.astype(np.float32), mask=kept))
+    for i in range(3):
+        series = X[i][kept[i]]
+        std = series.std(axis=0)
+        np.testing.assert_allclose(std, np.exp(log_scale[i]) - SERIES_EPSILON, rtol=1e-6)
+        shape = (series - series.mean(axis=0)) / std
+        scale = (np.log(std + SERIES_EPSILON) - center) / np.maximum(np.sqrt(spread), 1.0)
+        np.testing.assert_allclose(out[i][kept[i], :2], shape, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(
+            out[i][kept[i], 2:], np.broadcast_to(scale, (kept[i].sum(), 2)), rtol=1e-5
+        )
+    assert not out[0, :3].any()  # padded steps carry nothing
+
+
+def _waves_of_every_scale(n, steps=40, seed=0):
+    # Sine or square waves of random phase, whose amplitudes span six orders of
+    # magnitude: the class is in each series' shape, not in its scale.
+    rng = np.random.default_rng(seed)
+    y = np.tile([0, 1], n // 2)
+    t = np.arange(steps) * 2 * np.pi / 10 + rng.uniform(0, 2 * np.pi, size=(n, 1))
+    waves = np.where(y[:, None] == 1, np.sign(np.sin(t)), np.sin(t))
+    return waves * 10.0 ** rng.uniform(-3, 3, size=(n, 1)), y
+
+
+def test_series_normalization_learns_shapes_whose_scales_span_orders_of_magnitude():
+    X, y = _waves_of_every_scale(160)
+    series = GRUClassifier(units=8, normalize="series", random_state=0).fit(X[:100], y[:100])
+    assert series.score(X[100:], y[100:]) >= 0.95
+
+
+def test_auto_normalization_standardises_each_series_only_where_their_scales_spread(sum_data):
+    from sk_gru import GRURegressor
+
+    X, y = _waves_of_every_scale(40)
+    fast = {**FAST, "epochs": 1}
+    assert GRUClassifier(**fast).fit(X, y).series_normalized_
+    assert not GRUClassifier(**fast).fit(*sum_data).series_normalized_
+    assert not GRUClassifier(**fast, normalize=True).fit(X, y).series_normalized_
+    assert GRUClassifier(**fast, normalize="series").fit(*sum_data).series_normalized_
+    # A regression target depends on each series' level, which "series" removes.
+    assert not GRURegressor(**fast).fit(X, X[:, -1]).series_normalized_

@@ -6,6 +6,7 @@ from sklearn.pipeline import make_pipeline
 
 from sk_gru import GRUClassifier, GRURegressor, TextSequencer, next_word_pairs
 from sk_gru._policy import (
+    MAX_EXTRA_WORK,
     MIN_PATIENCE_STEPS,
     MIN_STEPS,
     MIN_VALIDATION,
@@ -47,6 +48,16 @@ def test_auto_epochs_give_tiny_data_enough_gradient_steps():
     policy = training_policy(n_samples=30, budget=True, **POLICY)  # one step per epoch
     assert policy.epochs == MIN_STEPS
     assert training_policy(n_samples=30, **POLICY).epochs == 200  # epochs given: kept
+
+
+def test_auto_epochs_add_steps_to_few_long_series_only_within_a_work_budget():
+    # 100 series of 2,000 steps: MIN_STEPS would take 500 epochs of 4 steps.
+    capped = training_policy(n_samples=100, budget=True, n_timesteps=2000, **POLICY)
+    assert capped.epochs == max(200, MAX_EXTRA_WORK // (100 * 2000)) < MIN_STEPS // 4
+    shorter = training_policy(n_samples=100, budget=True, n_timesteps=100, **POLICY)
+    assert shorter.epochs == MIN_STEPS // 4
+    # The budget never takes epochs below those asked for.
+    assert training_policy(n_samples=30, budget=True, n_timesteps=10**6, **POLICY).epochs == 200
 
 
 def test_training_loss_patience_spans_enough_steps():
