@@ -188,7 +188,7 @@ def _timeseries_targets(rows: list[dict]) -> list[tuple[str, bool, str]]:
                 bound = before - 1 / row["n_test"]
                 label = f"{name}: at most one test series below {before:.3f}"
             found.append(
-                (label, ours["value"] >= bound - 1e-9, f"{ours['value']:.3f} vs {bound:.3f}")
+                (label, ours["value"] >= bound - 1e-9, f"{ours['value']:.4f} vs {bound:.4f}")
             )
         found.append(
             (
