@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: test demo bench lint clean
+.PHONY: test demo docs bench lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,9 +13,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-# pytest exits 5 when it collects no tests, so an empty run fails here too.
+# pytest exits 5 when it collects no tests, so an empty run fails here too. The docs
+# build without running the gallery, and any warning fails (a broken docstring).
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m sphinx -W --keep-going -q -b html -D plot_gallery=0 docs docs/_build/html
+
+# The site with the gallery's examples run and their plots: docs/_build/html.
+docs: $(STAMP)
+	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
 
 demo: $(STAMP)
 	$(BIN)/python examples/run_all.py
@@ -30,4 +36,4 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) examples/output
+	rm -rf $(VENV) examples/output docs/_build docs/_generated docs/generated docs/auto_examples

@@ -1,4 +1,6 @@
-"""Forecast airline passengers 36 months ahead with GRUs.
+"""
+Forecast airline passengers 36 months ahead with GRUs.
+======================================================
 
 The monthly series (1949-1960, shipped as ``sk_gru.datasets.load_airline``) grows
 every year, so a model trained on levels would be asked for values it never saw.

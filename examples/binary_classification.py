@@ -1,4 +1,6 @@
-"""Task 2: binary sequence classification where order matters.
+"""
+Task 2: binary sequence classification where order matters.
+===========================================================
 
 Each sequence holds 20 random bits; the label says whether three 1s occur in a row.
 A bag-of-values model such as LogisticRegression sees only how many 1s there are,

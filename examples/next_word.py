@@ -1,4 +1,6 @@
-"""Task 5: predict the next word of a sentence.
+"""
+Task 5: predict the next word of a sentence.
+============================================
 
 First the four seed sentences, where the best reachable accuracy is 0.75 ("i like"
 is followed once by "apples" and once by "oranges"). Then Lewis Carroll's *Alice's

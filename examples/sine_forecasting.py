@@ -1,4 +1,6 @@
-"""Tasks 3 and 4: forecast a sine wave with a 50-unit GRU from windows of 10 steps.
+"""
+Tasks 3 and 4: forecast a sine wave with a 50-unit GRU from windows of 10 steps.
+================================================================================
 
 The series is ``sin(linspace(0, 100, 1000))`` scaled to [0, 1]; the first 80 % is
 for training. The Pipeline windows the series itself, so no reshaping loop is

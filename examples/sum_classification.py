@@ -1,4 +1,6 @@
-"""Task 1: is the sum of 20 uniform values over 10?
+"""
+Task 1: is the sum of 20 uniform values over 10?
+================================================
 
 1000 sequences of 20 values drawn uniformly from [0, 1]; the label says whether
 their sum exceeds 10. 800 train, 200 test. GRUClassifier is used with its defaults,

@@ -208,12 +208,9 @@ class UnrolledGRU(keras.layers.GRU):
     differentiate. Here one matrix product projects the inputs of every step before
     the loop, and each step is the GRU's arithmetic on TensorFlow tensors with its
     gradient written out (:func:`_trained_gru_state`): the same outputs and
-    gradients up to rounding (tests compare both with ``keras.layers.GRU``).
-    Measured on 2 cores (GRU(64) on 20 steps, batches of unknown size, a train
-    step): 1,257 to 1,297 operations instead of Keras's 2,923 (rolled: 462), traced
-    in 0.35 to 0.38 s and first called in 0.25 s (Keras: 1.07 and 0.95 s; rolled:
-    0.26 and 0.27 s), 1.9 to 2.2 ms a step (Keras: 3.9 ms; rolled: 3.6 ms). With the
-    gates differentiated automatically, 1,815 operations, 0.51 and 0.46 s, 2.3 ms.
+    gradients up to rounding (tests compare both with ``keras.layers.GRU``), from
+    less than half of Keras's operations, so both the trace and each step take less
+    time (``python -m benchmarks.fit``).
     Other activations and recurrent dropout go through Keras's own loop.
     """
 

@@ -38,7 +38,7 @@ import numpy as np
 MIN_VALIDATION = 50
 MIN_STEPS = 2000
 # Time steps read (samples x steps x epochs) beyond which epochs="auto" adds no
-# epochs to reach MIN_STEPS: about 45 s of a GRU behind the long-series front end
+# epochs to reach MIN_STEPS: under a minute for a GRU behind the long-series front end
 # on 2 cores.
 MAX_EXTRA_WORK = 40_000_000
 MIN_PATIENCE_STEPS = 100

@@ -13,30 +13,21 @@ architecture traces nothing, and the first traces what it can while its first
 epoch runs (:meth:`Program._first_calls`). Programs live in a small
 least-recently-used cache.
 
-Measured on 2 cores (GRU(16), 1 epoch, 100 sequences of 10 steps, then predict):
-0.66 s per fit through ``keras.Model.fit`` with a new model, against 12 to 16 ms
-once the architecture's program exists, 0.70 to 0.81 times skorch's in three runs
-(``python -m benchmarks.fit`` has the side-by-side run). Of what was left after
-reuse, eager ``assign`` and ``numpy`` calls per variable (8 ms) and Keras
-initializers (6 ms) went into one compiled call each way and NumPy draws. Clearing
-TensorFlow's kernel cache after a fit, as the per-model design needed, makes it
-re-instantiate the program's graph on the next call: 260 ms a fit.
+The cost of a fit of an architecture already traced, against ``keras.Model.fit``
+and skorch, is measured by ``python -m benchmarks.fit``.
 
 Inference calls ``stateless_call`` with an estimator's own weights as arguments, so
 estimators that share a program never share state; fits of one architecture in
 several threads take the program's lock in turn.
 
-On a CPU, short sequences train through the unrolled network (``unroll_training``),
-which takes a third to a half less per step than the rolled loop up to 32
-steps (see ``_MAX_UNROLLED_TRAINING_STEPS`` in ``_architecture``). XLA (CPU only: Keras's
-cuDNN kernel does not compile under it) is used where it pays. Inference always:
-one sequence in 0.11 ms instead of 0.34 ms, compiled once per padded batch size
-(see :meth:`Program.infer`). Rolled training only once a fit has run
-``_XLA_STEPS`` full-batch steps, since compiling the step costs one to three
-seconds per architecture and saves about 30 to 60 % of each step. Unrolled
-training never: compiling the unrolled step took 3.8 s instead of 1.4 s (GRU(64)
-on 12 steps, batch 64) and saved a third as much per step, so it would pay back
-only after some 3,500 steps.
+On a CPU, short sequences train through the unrolled network (``unroll_training``,
+up to ``_MAX_UNROLLED_TRAINING_STEPS`` in ``_architecture``), which takes less per
+step than the rolled loop. XLA (CPU only: Keras's cuDNN kernel does not compile
+under it) is used where it pays: inference always, compiled once per padded batch
+size (see :meth:`Program.infer`); rolled training once a fit has run
+``_XLA_STEPS`` full-batch steps, since compiling the step costs more than a short
+fit saves; unrolled training never, since its compile takes longer still and
+would pay back only after thousands of steps (``python -m benchmarks.fit``).
 """
 
 from __future__ import annotations
@@ -58,15 +49,11 @@ from ._runtime import released_training_graphs
 _CACHE_SIZE = 16
 
 # Full-batch steps a fit of a rolled network runs before its remaining epochs go
-# through XLA (unrolled networks never do: see the module docstring). Measured on 2
-# cores (GRU(50) rolled over 10 steps, batch 64): compiling adds 1.1 s to the first
-# XLA epoch of an architecture and batch size in a process, and a step then takes
-# 1.3 ms instead of 3.2 ms (23 ms instead of 33 ms per epoch of the sine example's
-# fit, evaluation included). A rule on steps planned compiled for fits that early
-# stopping then cut short (the Alice next-word example plans 54,000 steps and runs
-# 1,715); counting steps run bounds that loss, as a ski-rental rule does: a fit
-# compiles only after it has spent several times the compile cost. Steps, not
-# seconds, so that the same fit takes the same path on any machine.
+# through XLA (unrolled networks never do: see the module docstring). A rule on
+# steps planned would compile for fits that early stopping then cuts short;
+# counting steps run bounds that loss, as a ski-rental rule does: a fit compiles
+# only after it has spent several times the compile cost. Steps, not seconds, so
+# that the same fit takes the same path on any machine.
 _XLA_STEPS = 2000
 
 # Most rows per inference call; bounds memory on huge inputs.
@@ -83,8 +70,8 @@ def padded_rows(n_rows: int) -> int:
 
     XLA compiles once per shape, so the shapes are few: at most 22 up to
     ``_MAX_ROWS``. Small batches cost about the same padded or not; large ones cost
-    in proportion to their rows, so there the steps are finer: 800 rows run as 896
-    instead of 1024, 2.0 to 2.7 ms instead of 2.5 to 3.1 ms (GRU(50), 10 steps).
+    in proportion to their rows, so there the steps are finer
+    (``python -m benchmarks.latency``).
     """
     power = 1 << (n_rows - 1).bit_length()
     if power <= _UNROLL_MIN_ROWS:
@@ -110,8 +97,8 @@ def _call(function, *tensors):
     """Call a concrete function with its flat tensor arguments.
 
     ``_call_flat`` skips binding the arguments to the signature and casting each to
-    its spec: about 2 ms of a 14 ms small fit (GRU(16), 1 epoch, 100 sequences,
-    then predict), and half the Python time of a one-sequence predict.
+    its spec, a large share of a small fit's and a one-sequence predict's Python
+    time (``python -m benchmarks.latency``).
     """
     return function._call_flat(list(tensors), function.captured_inputs)
 
@@ -120,7 +107,7 @@ def _concrete(function, signature=None, **options):
     """``function`` traced once into a concrete function, without autograph.
 
     Every loop here is an explicit ``tf.while_loop``: converting the code with
-    autograph cost about 0.2 s of each trace. Called as concrete functions,
+    autograph made each trace slower. Called as concrete functions,
     TensorFlow's retracing warning (which counts the calls of every program's
     ``tf.function`` as one, by code object) cannot fire across architectures.
     """
@@ -170,8 +157,8 @@ class Program:
         An optimizer the program owns.
     unroll_inference : bool, default=False
         Infer large batches through an unrolled copy of the network (see
-        :meth:`infer`). For short sequences only: compiling it takes about 0.5 s
-        for 10 steps and 2.5 s for 64.
+        :meth:`infer`). For short sequences only: its compile time grows with the
+        steps.
     unroll_training : bool, default=False
         Train the unrolled network (on a CPU; see ``_MAX_UNROLLED_TRAINING_STEPS``
         in ``_architecture``). For short sequences only: tracing grows with the steps.
@@ -228,8 +215,8 @@ class Program:
     def _state_functions(self) -> None:
         """One compiled call each to set and to read every variable of a fit.
 
-        Twenty-odd eager ``assign`` and ``numpy`` calls cost about 8 ms per fit,
-        more than the training of a small network.
+        Twenty-odd eager ``assign`` and ``numpy`` calls cost more than the training
+        of a small network.
         """
         variables = [*self.model.variables, *self.optimizer.variables]
         specs = [tf.TensorSpec(v.shape, v.dtype) for v in variables]
@@ -295,8 +282,7 @@ class Program:
             # smaller batch's shape changes with the data size and XLA would compile
             # it anew: it goes through the plain step. Without XLA, one call site
             # keeps the graph small for Grappler, which optimises it on the first
-            # call: 0.39 s instead of 0.69 s with two (GRU(50), 10 steps), and the
-            # sine example's fit took 3.8 s instead of 4.5 s (median of 3 runs).
+            # call in about half the time two call sites take.
             def train_epoch(x, y, w, order, batch_size):
                 n = tf.shape(order)[0]
                 looped = n // batch_size if xla else (n + batch_size - 1) // batch_size
@@ -351,15 +337,13 @@ class Program:
     def _first_calls(self, evaluating: tuple | None) -> Callable[[], None] | None:
         """What a program's first fit can trace while its first epoch runs, or None.
 
-        The first epoch call spends 0.3 to 0.6 s in C++ with the GIL released
-        (TensorFlow optimises the graph, then runs it), time in which Python can
-        trace the evaluation and the inference function, and TensorFlow optimise the
-        evaluation and the read function on their first calls. Those two only read
-        the weights; their results are dropped. Measured on 2 cores, medians of 5
-        processes taking turns with the code before: the sum task's first fit (3
-        epochs) 1.34 -> 1.01 s, with its first predict 1.63 -> 1.23 s; the sine
-        example's fit about 0.35 s less; a first fit without validation (GRU(16), 100
-        sequences) unchanged, 1.18 -> 1.19 s, 1.45 -> 1.42 s with its first predict.
+        The first epoch call spends a good part of a second in C++ with the GIL
+        released (TensorFlow optimises the graph, then runs it), time in which
+        Python can trace the evaluation and the inference function, and TensorFlow
+        optimise the evaluation and the read function on their first calls. Those
+        two only read the weights; their results are dropped. A first fit with
+        validation takes about a quarter less (the cold rows of
+        ``python -m benchmarks.fit``).
         """
         evaluation = (
             evaluating is not None and not self._functions["evaluate"].cache_info().currsize
@@ -382,19 +366,14 @@ class Program:
     def infer(self, state: NetworkState, x: np.ndarray) -> np.ndarray:
         """The network's outputs for ``x`` with the weights of ``state``.
 
-        Calls go through XLA, which compiles once per input shape, so the rows are
-        zero-padded (see :func:`padded_rows`; in chunks of at most ``_MAX_ROWS``): an
-        architecture compiles at most 22 shapes, each in 0.15 to 0.3 s. Measured on
-        2 cores for GRU(50) on 10 steps, one sequence takes 0.11 ms against 0.34 ms
-        without XLA. Batches of ``_UNROLL_MIN_ROWS`` rows or more go through the
-        unrolled network where the program has one: 2.6 ms for 1024 rows against
-        5.8 ms for the XLA loop. The program used depends only on the padded shape,
-        so an estimator predicts the same rows the same way on every call.
-
-        Of a one-sequence predict's 0.18 ms, the compiled call itself takes 0.06 ms
-        when it follows another call; any new tensor or eager operation just before
-        a call (here, converting the input) adds about 0.045 ms to it, and the
-        estimator's input checks take about 0.06 ms.
+        Calls go through XLA, which compiles once per input shape and takes a third
+        of the time of an uncompiled call, so the rows are zero-padded (see
+        :func:`padded_rows`; in chunks of at most ``_MAX_ROWS``): an architecture
+        compiles at most 22 shapes. Batches of ``_UNROLL_MIN_ROWS`` rows or more go
+        through the unrolled network where the program has one, which is faster
+        there than the XLA loop (``python -m benchmarks.latency``). The program used
+        depends only on the padded shape, so an estimator predicts the same rows the
+        same way on every call.
         """
         trainable, non_trainable = state.inference_arguments(self)
         outputs = []

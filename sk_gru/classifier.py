@@ -175,7 +175,7 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         Number of epochs run by the last call to ``fit`` (by the first member).
     n_features_in_ : int
         Size of the second axis of ``X`` (the number of timesteps).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of ``X``, when it is a DataFrame with string column names.
     input_shape_ : tuple of int
         Shape of one sequence as the network sees it: (n_timesteps, n_features).

@@ -51,7 +51,7 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
     ----------
     n_features_in_ : int
         Number of input features (columns) per time step.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when the input is a DataFrame with string column names.
 
     See Also
@@ -130,7 +130,7 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray of str of shape (window * n_features_in_,)
+        ndarray of str of shape (window * `n_features_in_`,)
             Names in the order of ``transform(X).reshape(n_samples, -1)``.
         """
         check_is_fitted(self)
