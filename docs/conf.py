@@ -12,7 +12,7 @@ ROOT = DOCS.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(DOCS / "sphinxext"))
 
-from png_scraper import NewPNGs  # noqa: E402
+from gallery import NewPNGs  # noqa: E402
 
 import sk_gru  # noqa: E402
 
@@ -49,7 +49,7 @@ sphinx_gallery_conf = {
     "image_scrapers": (NewPNGs(ROOT / "examples" / "output"),),
     "download_all_examples": False,
     "remove_config_comments": True,
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "gallery.TaskOrder",
 }
 
 

@@ -1,4 +1,4 @@
-"""A sphinx-gallery image scraper for examples that save their plots as files."""
+"""sphinx-gallery helpers: the examples in task order, and their plots from files."""
 
 from __future__ import annotations
 
@@ -34,3 +34,25 @@ class NewPNGs:
             shutil.copy(png, target)
             images.append(target)
         return figure_rst(images, gallery_conf["src_dir"])
+
+
+class TaskOrder:
+    """Sort key of the gallery: the examples in the order of the tasks they run
+    (``examples/run_all.py``'s order, as ``make demo`` runs them)."""
+
+    ORDER = (
+        "sum_classification.py",
+        "binary_classification.py",
+        "sine_forecasting.py",
+        "airline.py",
+        "next_word.py",
+    )
+
+    def __init__(self, src_dir: str) -> None:
+        self.src_dir = src_dir
+
+    def __repr__(self) -> str:
+        return "TaskOrder"
+
+    def __call__(self, filename: str) -> int:
+        return self.ORDER.index(filename) if filename in self.ORDER else len(self.ORDER)
