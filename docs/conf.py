@@ -14,6 +14,10 @@ sys.path.insert(0, str(DOCS / "sphinxext"))
 
 from gallery import NewPNGs  # noqa: E402
 
+# sphinx-gallery resolves the names each example uses; the halving recipe's need
+# scikit-learn's experimental switch.
+from sklearn.experimental import enable_halving_search_cv  # noqa: E402, F401
+
 import sk_gru  # noqa: E402
 
 project = "sk_gru"

@@ -24,3 +24,13 @@ def test_example_runs_and_saves_its_plot(name, kwargs, metric, tmp_path):
     results = module.main(output_dir=tmp_path, **kwargs)
     assert 0 <= results[metric] < float("inf")
     assert list(tmp_path.glob("*.png"))
+
+
+def test_halving_recipe_trains_fewer_candidates_for_more_epochs(tmp_path):
+    import halving_over_epochs
+
+    results = halving_over_epochs.main(n_samples=300, max_epochs=9, output_dir=tmp_path)
+    assert results["n_resources"] == [1, 3, 9]
+    assert results["n_candidates"] == [9, 3, 1]
+    assert results["accuracy"] >= 0.9
+    assert list(tmp_path.glob("*.png"))
