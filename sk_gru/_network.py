@@ -75,8 +75,9 @@ class SeriesStandardize(keras.layers.Layer):
     scale as an input: ``[(x - mean) / std, log std]`` per feature.
 
     The statistics are over the series' unmasked steps. ``log std`` is constant
-    over the series and is standardised with the mean and variance of the training
-    series' values (non-trainable variables). The network reads a series' shape
+    over the series; it is centred on the training series' mean and divided by
+    their standard deviation, or by 1 where that is smaller (both non-trainable
+    variables). The network reads a series' shape
     at unit scale and its scale apart: series whose amplitudes differ by orders of
     magnitude, such as the currents of different appliances, are otherwise all
     near zero but the largest after one standardisation of the whole data.
