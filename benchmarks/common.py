@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
 import json
 import os
 import platform
@@ -270,6 +272,40 @@ def by_turns_in_fresh_processes(
     return runs
 
 
+# Set by in_this_process(): the smoke test runs every child in its own process.
+_INLINE = False
+
+
+@contextlib.contextmanager
+def in_this_process():
+    """Within this block, :func:`in_fresh_process` runs its function here instead.
+
+    For the smoke test (``python -m benchmarks --quick``), whose figures are not
+    reported: each fresh interpreter spends seconds importing TensorFlow. Its
+    ``import_s`` and ``peak_rss_mb`` are then this process's.
+    """
+    global _INLINE
+    before, _INLINE = _INLINE, True
+    try:
+        yield
+    finally:
+        _INLINE = before
+
+
+def _run_here(target: str, time_import: str | None, kwargs: dict) -> dict:
+    start = time.perf_counter()
+    import_s = None
+    if time_import:
+        importlib.import_module(time_import)
+        import_s = time.perf_counter() - start
+    module_name, function_name = target.split(":")
+    result = getattr(importlib.import_module(module_name), function_name)(**kwargs)
+    result.update(
+        import_s=import_s, peak_rss_mb=status_mb("VmHWM"), wall_s=time.perf_counter() - start
+    )
+    return json.loads(json.dumps(result, default=jsonable))  # as a child's would read
+
+
 def in_fresh_process(
     target: str, time_import: str | None = None, timeout: float | None = None, **kwargs
 ) -> dict:
@@ -296,6 +332,8 @@ def in_fresh_process(
     -------
     dict
     """
+    if _INLINE:
+        return _run_here(target, time_import, kwargs)
     completed = subprocess.run(
         [sys.executable, "-m", "benchmarks._fresh", target, json.dumps(kwargs)]
         + ([time_import] if time_import else []),

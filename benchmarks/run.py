@@ -34,7 +34,7 @@ from benchmarks import (
     text,
     timeseries,
 )
-from benchmarks.common import HERE, in_fresh_process, machine, provenance, timed
+from benchmarks.common import HERE, in_fresh_process, in_this_process, machine, provenance, timed
 
 SECTIONS = (
     "latency",
@@ -118,8 +118,9 @@ def main(
     only : list of str, optional
         Run only these sections (names of :data:`SECTIONS`).
     fresh : bool, optional
-        Run each section in its own fresh interpreter; default: yes unless
-        ``quick`` (the smoke test runs them in this process, a minute faster).
+        Run each section, and each library's timed runs within it, in its own fresh
+        interpreter; default: yes unless ``quick`` (the smoke test runs everything
+        in this process, two minutes faster; its figures are not reported).
 
     Returns
     -------
@@ -146,7 +147,8 @@ def main(
         if fresh:
             done = in_fresh_process("benchmarks.run:run_section", **arguments, earlier=earlier)
         else:
-            done = run_section(**arguments, earlier=earlier)
+            with in_this_process():
+                done = run_section(**arguments, earlier=earlier)
         results[name], seconds[name] = done["result"], done["seconds"]
         print(f"  {seconds[name]:.0f} s", flush=True)
     results["seconds"] = seconds

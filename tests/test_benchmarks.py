@@ -41,13 +41,11 @@ def test_quick_run_writes_report_with_every_section_and_its_provenance(quick_run
 
 
 @pytest.mark.slow
-def test_quick_run_grid_search_rows_come_from_fresh_processes_with_own_peaks(quick_run):
+def test_quick_run_grid_search_has_a_row_per_library_with_its_peak(quick_run):
     results, _ = quick_run
     rows = {row["library"]: row for row in results["grid_search"]["rows"]}
     assert set(rows) >= {"sk_gru", "scikeras", "hand-written Keras"}
     assert all(row["peak_rss_mb"] > 0 and len(row["scores"]) == 1 for row in rows.values())
-    if "skorch" in rows:  # no TensorFlow in skorch's process, so a smaller peak
-        assert rows["skorch"]["peak_rss_mb"] < rows["sk_gru"]["peak_rss_mb"]
 
 
 @pytest.mark.slow

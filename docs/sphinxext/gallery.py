@@ -38,7 +38,8 @@ class NewPNGs:
 
 class TaskOrder:
     """Sort key of the gallery: the examples in the order of the tasks they run
-    (``examples/run_all.py``'s order, as ``make demo`` runs them)."""
+    (``examples/run_all.py``'s order, as ``make demo`` runs them), then the recipes
+    by name."""
 
     ORDER = (
         "sum_classification.py",
@@ -55,4 +56,6 @@ class TaskOrder:
         return "TaskOrder"
 
     def __call__(self, filename: str) -> int:
-        return self.ORDER.index(filename) if filename in self.ORDER else len(self.ORDER)
+        if filename in self.ORDER:
+            return f"{self.ORDER.index(filename):02d}"
+        return f"{len(self.ORDER):02d} {filename}"
