@@ -252,8 +252,10 @@ def report(result: dict) -> list[str]:
             "GRU, 1 epoch, "
             f"batch 32, {result['n']} sequences of 20 steps)",
             "",
-            "The learning rate is data to sk_gru, so the search above traces nothing "
-            "after its warm-up; here each new width traces a new program. Each library "
+            "The learning rate is data to sk_gru, and on sequences of up to 32 steps on "
+            "a CPU so are the widths: after the warm-up fit, the search traces nothing "
+            "new, but each width's first predict of a batch of 512 rows or more compiles "
+            "(XLA). Each library "
             "in a fresh interpreter per round, taking turns, after one warm-up fit of a "
             "width outside the grid; the median round.",
             "",

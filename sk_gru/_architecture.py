@@ -2,8 +2,9 @@
 
 An :class:`Architecture` is fixed when an estimator is fitted and pickled with it,
 so that ``set_params`` without a refit never changes what ``predict`` and
-``model_`` run. Its :attr:`~Architecture.key` names the cached training program:
-two estimators share a program exactly when their architectures are equal.
+``model_`` run. Its :attr:`~Architecture.topology_key` names the cached training
+program: two estimators share a program exactly when their architectures are equal
+but for their widths, which are data to the program.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ from __future__ import annotations
 import copy
 from collections.abc import Hashable
 from dataclasses import dataclass, field
-from numbers import Real
+from numbers import Integral, Real
 
 import keras
 import numpy as np
 
 from ._network import build_gru_network
-from ._training import Program, program_for
+from ._training import Program, _on_cpu, program_for
 
 # Longest sequence whose large-batch inference unrolls the recurrence (see
 # Program.infer): compiling the unrolled network grows with the steps, and it saves
@@ -32,6 +33,57 @@ _MAX_UNROLLED_TRAINING_STEPS = 32
 # Optimizers whose fresh state depends on the weights they start from (Keras builds
 # them on the model's weights at the first step); a program's optimizer is built once.
 _UNSUPPORTED_OPTIMIZERS = ("ScheduleFreeAdamW",)
+
+# The network's widths: data to a program, which one trace serves at any of them
+# (see WidthRules in _training). ``python -m benchmarks.grid_search`` times a
+# search over them.
+_WIDTHS = ("units", "dense_units", "conv_filters", "embedding_dim", "vocabulary_size")
+
+
+# Optimizer settings whose update branches on a variable's static shape.
+_FIXED_WIDTH_OPTIMIZERS = ("Muon",)
+
+
+def _widths_are_data(network: dict, optimizer_class: type, optimizer_config: dict) -> bool:
+    """Whether a program can take the network's widths as data: where its
+    recurrences train and infer through UnrolledGRU, whose loop reads its width at
+    run time (Keras's rolled GRU slices by a fixed width, and recurrent dropout
+    goes through it), and its optimizer's update reads no static shape. The
+    convolution front end is left out for now."""
+    return (
+        _on_cpu()
+        and network["input_shape"][0] <= _MAX_UNROLLED_TRAINING_STEPS
+        and not network["conv_filters"]
+        and not network["recurrent_dropout"]
+        and optimizer_class.__name__ not in _FIXED_WIDTH_OPTIMIZERS
+        and not optimizer_config.get("gradient_accumulation_steps")
+    )
+
+
+def _width_slots(network: dict) -> list[tuple[str, int | None]]:
+    """Each width of ``network``: a parameter's name, and its index in a sequence."""
+    slots = []
+    for name in _WIDTHS:
+        value = network.get(name)
+        if isinstance(value, Integral):
+            slots.append((name, None))
+        elif value is not None:
+            slots += [(name, index) for index in range(len(value))]
+    return slots
+
+
+def _with_widths(network: dict, slots, widths) -> dict:
+    """``network`` with its widths replaced, in the order of ``slots``."""
+    network = {
+        name: list(value) if isinstance(value, list | tuple) else value
+        for name, value in network.items()
+    }
+    for (name, index), width in zip(slots, widths, strict=True):
+        if index is None:
+            network[name] = width
+        else:
+            network[name][index] = width
+    return {name: tuple(v) if isinstance(v, list) else v for name, v in network.items()}
 
 
 def hashable(value) -> Hashable:
@@ -89,6 +141,8 @@ class Architecture:
     optimizer_class: type
     optimizer_config: dict
     key: Hashable = field(init=False, repr=False)
+    topology_key: Hashable = field(init=False, repr=False)
+    widths: tuple[int, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         name = self.optimizer_class.__name__
@@ -98,16 +152,29 @@ class Architecture:
                 "compiled program per architecture, and this optimizer's starting "
                 "state cannot be set from data. Use another keras optimizer."
             )
-        key = (
-            hashable(self.network),
+        rest = (
             _loss_key(self.loss),
             _optimizer_key(self.optimizer_class, self.optimizer_config),
         )
-        object.__setattr__(self, "key", key)
+        data = _widths_are_data(self.network, self.optimizer_class, self.optimizer_config)
+        slots = _width_slots(self.network) if data else []
+        widths = tuple(
+            int(self.network[name] if index is None else self.network[name][index])
+            for name, index in slots
+        )
+        template = _with_widths(self.network, slots, (0,) * len(slots))
+        object.__setattr__(self, "key", (hashable(self.network), *rest))
+        object.__setattr__(self, "topology_key", (hashable(template), *rest))
+        object.__setattr__(self, "widths", widths)
+        object.__setattr__(self, "_slots", slots)
 
     def build_network(self, unroll: bool = False) -> keras.Model:
         """The uncompiled network, its recurrences unrolled if asked."""
         return build_gru_network(**self.network, unroll=unroll, seed=0)
+
+    def _build_at(self, widths: tuple[int, ...], unroll: bool = False) -> keras.Model:
+        network = _with_widths(self.network, self._slots, widths)
+        return build_gru_network(**network, unroll=unroll, seed=0)
 
     def build_optimizer(self) -> keras.optimizers.Optimizer:
         """A new, unbuilt optimizer."""
@@ -115,17 +182,19 @@ class Architecture:
         return self.optimizer_class.from_config(copy.deepcopy(self.optimizer_config))
 
     def program(self) -> Program:
-        """The cached training and inference program of this architecture."""
-        return program_for(self.key, self._make_program)
+        """The cached training and inference program of this architecture's topology:
+        the same for every width."""
+        return program_for(self.topology_key, self._make_program)
 
     def _make_program(self) -> Program:
         steps = self.network["input_shape"][0]
         return Program(
-            self.build_network,
+            self._build_at,
             self.loss,
-            self.build_optimizer(),
+            self.build_optimizer,
             unroll_inference=steps <= _MAX_UNROLLED_STEPS,
             unroll_training=steps <= _MAX_UNROLLED_TRAINING_STEPS,
+            n_widths=len(self.widths),
         )
 
     def model(self) -> keras.Model:

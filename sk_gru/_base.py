@@ -367,6 +367,7 @@ class GRUEstimatorMixin:
                 callbacks=[*policy.callbacks, *self._user_callbacks()],
                 verbose=int(self.verbose),
                 metrics=self._metric_logs(train, validation) if self.metrics else None,
+                widths=self._architecture.widths,
             )
             fitted_states.append(fitted)
             if k == 0:
@@ -518,7 +519,7 @@ class GRUEstimatorMixin:
         return self._architecture.program()
 
     def _initial_variables(self, program: Program, seed: int) -> list[np.ndarray]:
-        values = program.initial_variables(seed)
+        values = program.initial_variables(seed, self._architecture.widths)
         statistics = {}
         if self.embedding_dim is None and self.normalize:
             statistics["standardize"] = (self.input_mean_, self.input_variance_)

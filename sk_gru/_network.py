@@ -218,6 +218,11 @@ class UnrolledGRU(keras.layers.GRU):
     def __init__(self, units, **kwargs):
         super().__init__(units, **{**kwargs, "unroll": True})
 
+    def get_initial_state(self, batch_size):
+        # The width read at run time, as in inner_loop.
+        units = tf.shape(self.cell.recurrent_kernel)[0]
+        return [tf.zeros(tf.stack([batch_size, units]), self.compute_dtype)]
+
     def inner_loop(self, sequences, initial_state, mask, training=False):
         cell = self.cell
         if (
@@ -232,9 +237,10 @@ class UnrolledGRU(keras.layers.GRU):
         # Inference traces skip the custom gradient: each use registers an entry in
         # TensorFlow's gradient registry, which only fits purge (see _runtime).
         state = _trained_gru_state if training else (lambda *a: _gru_state(*a)[0])
-        units = cell.units
-        input_bias, recurrent_bias = tf.unstack(cell.bias)
         recurrent_kernel = tf.convert_to_tensor(cell.recurrent_kernel)
+        units = tf.shape(recurrent_kernel)[0]  # read at run time: widths may be data
+        sizes = tf.stack([2 * units, units])
+        input_bias, recurrent_bias = tf.unstack(cell.bias, num=2)
         projected = tf.nn.bias_add(tf.einsum("btf,fg->btg", sequences, cell.kernel), input_bias)
         steps = tf.unstack(projected, axis=1)
         masks = [None] * len(steps) if mask is None else tf.unstack(mask, axis=1)
@@ -244,8 +250,8 @@ class UnrolledGRU(keras.layers.GRU):
         outputs = []
         for x, step_mask in zip(steps, masks, strict=True):
             inner = tf.nn.bias_add(tf.matmul(h, recurrent_kernel), recurrent_bias)
-            x_zr, x_h = tf.split(x, [2 * units, units], axis=-1)
-            inner_zr, inner_h = tf.split(inner, [2 * units, units], axis=-1)
+            x_zr, x_h = tf.split(x, sizes, axis=-1)
+            inner_zr, inner_h = tf.split(inner, sizes, axis=-1)
             new = state(x_zr, x_h, inner_zr, inner_h, h)
             if step_mask is None:
                 h = new

@@ -1,17 +1,20 @@
-"""The training core: one traced program per network architecture, reused across fits.
+"""The training core: one traced program per network topology, reused across fits.
 
 ``keras.Model.fit`` traces a new train step for every new model, and each trace
 costs about half a second on two cores, whatever the data size; a grid search or a
 cross-validation of small networks spent almost all of its time tracing. Here a
-:class:`Program` holds one template network per architecture (everything that
-changes the graph: input shape and dtype, layers, widths, masking, head, loss and
-optimizer class), with a compiled whole-epoch train loop, an evaluation loop and
-an inference function. Everything else is data: each fit assigns its own initial
+:class:`Program` holds one template network per topology (everything that changes
+the graph: input shape and dtype, layers, masking, head, loss and optimizer
+class), with a compiled whole-epoch train loop, an evaluation loop and an
+inference function. Everything else is data: each fit assigns its own initial
 weights, zeroed optimizer state and learning rate to the template's variables,
 runs its epochs, and reads the weights back out, so a second fit of the same
-architecture traces nothing, and the first traces what it can while its first
-epoch runs (:meth:`Program._first_calls`). Programs live in a small
-least-recently-used cache.
+topology traces nothing, and the first traces what it can while its first epoch
+runs (:meth:`Program._first_calls`). Where the recurrences go through
+``UnrolledGRU`` (short sequences on a CPU), the widths are data too: the
+template's variables take any width (:class:`WidthRules`), so a search over
+``units`` traces once (``python -m benchmarks.grid_search``). Programs live in a
+small least-recently-used cache.
 
 The cost of a fit of an architecture already traced, against ``keras.Model.fit``
 and skorch, is measured by ``python -m benchmarks.fit``.
@@ -123,6 +126,137 @@ def _on_cpu() -> bool:
     return not tf.config.list_logical_devices("GPU")
 
 
+# The width a program's template is built at; its rules probe one more.
+_TEMPLATE_WIDTH = 2
+
+
+class WidthRules:
+    """How a program's variable shapes follow its network's widths.
+
+    Every dimension that a width changes is a sum of that width's multiples: a GRU
+    of ``u`` units has a recurrent kernel of ``(u, 3u)``; a layer after a
+    bidirectional one reads ``2u`` features. The rules are read off networks built
+    at the template's widths and at each width one larger, and checked on one more
+    network, once per program. Such dimensions become unknown (``None``) in the
+    template's variables and the optimizer's, so that the traced functions serve
+    every width; each fit assigns values of its own shapes.
+
+    Parameters
+    ----------
+    build : callable
+        ``build(widths, unroll=False)``: the network of those widths.
+    optimizer : callable
+        Returns a new, unbuilt optimizer.
+    n_widths : int
+        How many widths ``build`` takes.
+    unroll : bool
+        Build the networks unrolled (as the program's template is).
+    """
+
+    def __init__(self, build, optimizer, n_widths: int, unroll: bool) -> None:
+        self.template = (_TEMPLATE_WIDTH,) * n_widths
+
+        def shapes(widths):
+            model = build(widths, unroll=unroll)
+            built = optimizer()
+            built.build(model.trainable_variables)
+            return [tuple(v.shape) for v in (*model.variables, *built.variables)], len(
+                model.variables
+            )
+
+        base, self._n_model = shapes(self.template)
+        self._base = base
+        self.data = n_widths > 0  # whether any width is data
+        self._steps = []  # per width: each variable's change per unit of that width
+        for index in range(n_widths):
+            probe = list(self.template)
+            probe[index] += 1
+            grown, _ = shapes(tuple(probe))
+            self._steps.append(
+                [
+                    np.array(g, np.int64) - np.array(b, np.int64)
+                    for g, b in zip(grown, base, strict=True)
+                ]
+            )
+        if n_widths:
+            check = tuple(width + 3 for width in self.template)
+            if shapes(check)[0] != self._shapes(check):
+                raise RuntimeError("A network's shapes are not sums of its widths' multiples.")
+
+    def _shapes(self, widths: tuple[int, ...]) -> list[tuple[int, ...]]:
+        shapes = [np.array(shape, dtype=np.int64) for shape in self._base]
+        for steps, width, template in zip(self._steps, widths, self.template, strict=True):
+            for shape, step in zip(shapes, steps, strict=True):
+                shape += step * (width - template)
+        return [tuple(int(d) for d in shape) for shape in shapes]
+
+    def model_shapes(self, widths: tuple[int, ...]) -> list[tuple[int, ...]]:
+        """The shapes of the network's variables at ``widths``."""
+        return self._shapes(widths or self.template)[: self._n_model]
+
+    def fresh(self, values: list[np.ndarray], widths: tuple[int, ...]) -> list[np.ndarray]:
+        """A fresh optimizer's state at ``widths``, from the template's: each of its
+        variables starts filled with one value (zeros, or Adagrad's accumulator)."""
+        if not self._steps:
+            return list(values)
+        shapes = self._shapes(widths)[self._n_model :]
+        return [
+            value if value.shape == shape else np.full(shape, value.flat[0], value.dtype)
+            for value, shape in zip(values, shapes, strict=True)
+        ]
+
+    def _free_shapes(self, count: int, offset: int = 0) -> list[tuple]:
+        free = [False] * len(self._base)
+        for steps in self._steps:
+            free = [f | (step != 0) for f, step in zip(free, steps, strict=True)]
+        shapes = [
+            tuple(None if f else int(d) for f, d in zip(flags, base, strict=True))
+            for flags, base in zip(free, self._base, strict=True)
+        ]
+        return shapes[offset : offset + count]
+
+    def free(self, model: keras.Model, optimizer=None) -> None:
+        """Make the widths of ``model``'s (and ``optimizer``'s) variables unknown."""
+        if not self._steps:
+            return
+        _free(model.variables, self._free_shapes(self._n_model))
+        for layer in model._flatten_layers(include_self=False):
+            layer.input_spec = None  # it holds the template's widths
+        # Callbacks restore weights through set_weights, which compares shapes
+        # strictly; assign takes any width.
+        model.set_weights = functools.partial(_assign_weights, model)
+        if optimizer is not None:
+            _free(optimizer.variables, self._free_shapes(len(optimizer.variables), self._n_model))
+            # Keras finds a variable's slots by its backing variable, replaced above.
+            for inner in (optimizer, getattr(optimizer, "inner_optimizer", None)):
+                if inner is not None and hasattr(inner, "_trainable_variables_indices"):
+                    inner._trainable_variables_indices = {
+                        inner._var_key(v): i for i, v in enumerate(inner._trainable_variables)
+                    }
+
+
+def _assign_weights(model: keras.Model, weights: list[np.ndarray]) -> None:
+    for variable, value in zip(model.weights, weights, strict=True):
+        variable.assign(value)
+
+
+def _free(variables, shapes) -> None:
+    """Give each Keras variable a backing ``tf.Variable`` of ``shape`` (None where
+    the dimension is a width), keeping its value."""
+    for variable, shape in zip(variables, shapes, strict=True):
+        if None not in shape:
+            continue
+        backing = variable._value
+        variable._value = tf.Variable(
+            backing.read_value(),
+            shape=tf.TensorShape(shape),
+            dtype=backing.dtype,
+            trainable=backing.trainable,
+            name=backing.name.split(":")[0],
+        )
+        variable._shape = shape
+
+
 @dataclass
 class NetworkState:
     """The weights of one fitted network, and its optimizer's state (NumPy arrays)."""
@@ -146,15 +280,22 @@ class NetworkState:
 class Program:
     """A template network with its compiled training and inference functions.
 
+    The template's widths (GRU units, dense and convolution widths, embedding size
+    and vocabulary) are data: its variables take any width, each fit assigns
+    weights of its own widths, and one trace serves them all
+    (:class:`WidthRules`).
+
     Parameters
     ----------
     build : callable
-        Returns the (uncompiled) template network; ``build(unroll=True)`` the same
-        network with its recurrences unrolled.
+        ``build(widths, unroll=False)`` returns the (uncompiled) network of those
+        widths, its recurrences unrolled if asked.
     loss : keras loss or callable
         The loss, called as ``loss(y_true, y_pred, sample_weight=...)``.
-    optimizer : keras optimizer
-        An optimizer the program owns.
+    optimizer : callable
+        Returns a new, unbuilt optimizer; the program owns the first.
+    n_widths : int, default=0
+        How many widths ``build`` takes.
     unroll_inference : bool, default=False
         Infer large batches through an unrolled copy of the network (see
         :meth:`infer`). For short sequences only: its compile time grows with the
@@ -168,22 +309,25 @@ class Program:
         self,
         build: Callable[..., keras.Model],
         loss,
-        optimizer,
+        optimizer: Callable[[], keras.optimizers.Optimizer],
         unroll_inference: bool = False,
         unroll_training: bool = False,
+        n_widths: int = 0,
     ) -> None:
-        self._build = build
         self._unroll_inference = unroll_inference
         self._on_cpu = _on_cpu()
         self._unrolled = unroll_training and self._on_cpu
         self._xla_training = self._on_cpu and not self._unrolled
-        self.model = build(unroll=self._unrolled)
-        self.model.compile(optimizer=optimizer, loss=loss)  # for callbacks: model.optimizer
-        self.optimizer = optimizer
-        optimizer.build(self.model.trainable_variables)
+        self.widths = WidthRules(build, optimizer, n_widths, unroll=self._unrolled)
+        self._build = functools.partial(build, self.widths.template)
+        self.model = self._build(unroll=self._unrolled)
+        self.optimizer = optimizer()
+        self.model.compile(optimizer=self.optimizer, loss=loss)  # for callbacks
+        self.optimizer.build(self.model.trainable_variables)
         # A fresh optimizer's state as Keras builds it: Adagrad's accumulators start
         # at initial_accumulator_value, Nadam's momentum product at 1.
-        self._fresh_optimizer = [np.array(v.numpy()) for v in optimizer.variables]
+        self._fresh_optimizer = [np.array(v.numpy()) for v in self.optimizer.variables]
+        self.widths.free(self.model, self.optimizer)
         self.loss = loss if isinstance(loss, keras.losses.Loss) else _wrap_loss(loss)
         self.lock = threading.RLock()
         variables = self.model.variables
@@ -193,18 +337,21 @@ class Program:
         x_spec = tf.TensorSpec((None, *self.model.input_shape[1:]), self.model.inputs[0].dtype)
         self._x_spec = x_spec
         self._y_spec = None
-        self._infer: dict[bool, Callable] = {}
+        self._infer: dict[tuple[bool, bool], Callable] = {}
 
     # -- weights ---------------------------------------------------------------------
 
-    def initial_variables(self, seed: int) -> list[np.ndarray]:
-        """Fresh initial values of every variable, drawn from ``seed`` alone."""
+    def initial_variables(self, seed: int, widths: tuple[int, ...] = ()) -> list[np.ndarray]:
+        """Fresh initial values of every variable of a network of ``widths``, drawn
+        from ``seed`` alone."""
         rng = np.random.default_rng(seed)
+        shapes = self.widths.model_shapes(widths)
+        shapes = dict(zip(map(id, self.model.variables), shapes, strict=True))
         values: dict[int, np.ndarray] = {}
         for layer in self.model._flatten_layers(include_self=False):
             for variable in layer._trainable_variables + layer._non_trainable_variables:
                 initializer = _initializer_of(layer, variable)
-                values[id(variable)] = _draw(initializer, tuple(variable.shape), rng).astype(
+                values[id(variable)] = _draw(initializer, shapes[id(variable)], rng).astype(
                     variable.dtype
                 )
             for generator in layer._seed_generators:
@@ -235,11 +382,14 @@ class Program:
         positions = [i for i, v in enumerate(self.optimizer.variables) if v is rate]
         self._rate_position = positions[0] if positions else None
 
-    def load(self, state: NetworkState, learning_rate: float | None = None) -> None:
-        """Set the network's and the optimizer's variables from ``state``."""
+    def load(
+        self, state: NetworkState, learning_rate: float | None = None, widths: tuple[int, ...] = ()
+    ) -> None:
+        """Set the network's and the optimizer's variables from ``state`` (a network
+        of ``widths``)."""
         optimizer = state.optimizer_variables
         if optimizer is None:
-            optimizer = list(self._fresh_optimizer)
+            optimizer = self.widths.fresh(self._fresh_optimizer, widths)
             if self._rate_position is not None:
                 dtype = optimizer[self._rate_position].dtype
                 optimizer[self._rate_position] = np.asarray(learning_rate, dtype)
@@ -348,13 +498,14 @@ class Program:
         evaluation = (
             evaluating is not None and not self._functions["evaluate"].cache_info().currsize
         )
-        if not evaluation and False in self._infer:
+        small = self._inference_path(1)
+        if not evaluation and small in self._infer:
             return None
 
         def first_calls():
             if evaluation:
                 _call(self._function("evaluate"), *evaluating)
-            self._inference_function(unroll=False)
+            self._inference_function(small)
             _call(self._read)  # its first call, optimised, outside the fit's end
 
         return first_calls
@@ -371,24 +522,35 @@ class Program:
         :func:`padded_rows`; in chunks of at most ``_MAX_ROWS``): an architecture
         compiles at most 22 shapes. Batches of ``_UNROLL_MIN_ROWS`` rows or more go
         through the unrolled network where the program has one, which is faster
-        there than the XLA loop (``python -m benchmarks.latency``). The program used
-        depends only on the padded shape, so an estimator predicts the same rows the
-        same way on every call.
+        there than the XLA loop (``python -m benchmarks.latency``). Where widths
+        are data, XLA would compile each width anew, so smaller batches go through
+        the unrolled network uncompiled. The program used depends only on the
+        padded shape, so an estimator predicts the same rows the same way on every
+        call.
         """
         trainable, non_trainable = state.inference_arguments(self)
         outputs = []
         for chunk, n_rows in padded_chunks(x):
-            function = self._inference_function(
-                unroll=self._unroll_inference and len(chunk) >= _UNROLL_MIN_ROWS
-            )
+            function = self._inference_function(self._inference_path(len(chunk)))
             result = _call(function, *trainable, *non_trainable, tf.constant(chunk))
             outputs.append(result.numpy()[:n_rows])
         return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
 
-    def _inference_function(self, unroll: bool):
-        """The compiled forward pass, with the weights as arguments."""
-        if unroll not in self._infer:
-            template = self.model if unroll == self._unrolled else self._build(unroll=unroll)
+    def _inference_path(self, rows: int) -> tuple[bool, bool]:
+        """``(unrolled, through XLA)`` for a batch of ``rows`` (padded) rows."""
+        large = rows >= _UNROLL_MIN_ROWS
+        if self.widths.data:
+            return True, self._on_cpu and large
+        return self._unroll_inference and large, self._on_cpu
+
+    def _inference_function(self, path: tuple[bool, bool]):
+        """The compiled forward pass of ``path``, with the weights as arguments."""
+        if path not in self._infer:
+            unroll, xla = path
+            template = self.model
+            if unroll != self._unrolled:
+                template = self._build(unroll=unroll)
+                self.widths.free(template)
 
             def forward(trainable, non_trainable, inputs):
                 return template.stateless_call(trainable, non_trainable, inputs, training=False)[0]
@@ -398,10 +560,8 @@ class Program:
                 [tf.TensorSpec(variables[i].shape, variables[i].dtype) for i in indices]
                 for indices in (self.trainable_indices, self.non_trainable_indices)
             ]
-            self._infer[unroll] = _concrete(
-                forward, [*signature, self._x_spec], jit_compile=self._on_cpu
-            )
-        return self._infer[unroll]
+            self._infer[path] = _concrete(forward, [*signature, self._x_spec], jit_compile=xla)
+        return self._infer[path]
 
     # -- training ----------------------------------------------------------------------
 
@@ -420,8 +580,10 @@ class Program:
         callbacks: Sequence[keras.callbacks.Callback],
         verbose: int,
         metrics: Callable[[Program, bool], dict] | None = None,
+        widths: tuple[int, ...] = (),
     ) -> tuple[NetworkState, dict[str, list[float]]]:
-        """Train from ``state`` and return the new state and the history.
+        """Train from ``state``, a network of ``widths``, and return the new state and
+        the history.
 
         ``state.optimizer_variables`` None starts the optimizer afresh at
         ``learning_rate``; otherwise its moments and rate carry on.
@@ -431,7 +593,7 @@ class Program:
             if self._y_spec is None or self._y_spec.dtype != tf.as_dtype(y.dtype):
                 self._compile_training(tf.TensorSpec((None, *y.shape[1:]), y.dtype))
                 self._state_functions()
-            self.load(state, learning_rate)
+            self.load(state, learning_rate, widths)
             n = len(x)
             steps = -(-n // batch_size)
             model = self.model

@@ -39,11 +39,60 @@ def test_second_fit_of_the_same_architecture_traces_nothing(sum_data):
     assert program._infer == inference
 
 
-def test_another_architecture_gets_its_own_program(sum_data):
+def test_another_topology_gets_its_own_program(sum_data):
     X, y = sum_data
-    small = GRUClassifier(**FAST, random_state=0).fit(X, y)
-    wide = GRUClassifier(**{**FAST, "units": 9}, random_state=0).fit(X, y)
-    assert _program(small) is not _program(wide)
+    one = GRUClassifier(**FAST, random_state=0).fit(X, y)
+    two = GRUClassifier(**{**FAST, "units": (8, 8)}, random_state=0).fit(X, y)
+    headed = GRUClassifier(**FAST, dense_units=(4,), random_state=0).fit(X, y)
+    assert len({id(_program(model)) for model in (one, two, headed)}) == 3
+
+
+WIDTHS = [
+    {"units": 3},
+    {"units": 9, "dense_units": (5,)},
+    {"units": 6},
+    {"units": 4, "dense_units": (7,)},
+    {"units": 6, "bidirectional": True},
+    {"units": 11, "bidirectional": True},
+]
+
+
+@pytest.mark.parametrize("data", ["float", "tokens"])
+def test_widths_are_data_one_trace_serves_every_width_bit_for_bit(data, monkeypatch):
+    rng = np.random.default_rng(0)
+    if data == "tokens":
+        X = rng.integers(1, 9, size=(40, 6))
+        y = X.sum(axis=1) > 27
+        widths = [{**w, "embedding_dim": 3 + i} for i, w in enumerate(WIDTHS[:4])]
+    else:
+        X = rng.normal(size=(40, 6, 2))
+        y = X.sum(axis=(1, 2)) > 0
+        widths = WIDTHS
+    monkeypatch.setattr(training, "_programs", OrderedDict())
+    fitted, traced = [], {}
+    for w in widths:
+        model = GRUClassifier(**{**FAST, **w}, random_state=0).fit(X, y)
+        model.predict(X)
+        program = _program(model)
+        # The first width of a topology traces; the later ones find its functions.
+        traced.setdefault(id(program), (program, _traces(program), dict(program._infer)))
+        fitted.append(model)
+    # One program per topology: with and without the dense layer, bidirectional.
+    assert len(traced) == training.cached_programs() == (2 if data == "tokens" else 3)
+    for program, traces, inference in traced.values():
+        assert _traces(program) == traces and program._infer == inference
+    for w, model in zip(widths, fitted, strict=True):
+        # The weights have the estimator's own widths, those of its model_.
+        state = model._network_states[0].variables
+        assert [v.shape for v in state] == [tuple(v.shape) for v in model.model_.variables]
+        np.testing.assert_allclose(
+            model.predict_proba(X)[:, 1], model.model_.predict(X, verbose=0)[:, 0], atol=1e-6
+        )
+        monkeypatch.setattr(training, "_programs", OrderedDict())
+        alone = GRUClassifier(**{**FAST, **w}, random_state=0).fit(X, y)
+        for value, expected in zip(state, alone._network_states[0].variables, strict=True):
+            np.testing.assert_array_equal(value, expected)
+        np.testing.assert_array_equal(model.predict_proba(X), alone.predict_proba(X))
 
 
 def test_estimators_sharing_a_program_keep_their_own_predictions(sum_data):
@@ -106,7 +155,8 @@ def test_first_fit_traces_evaluation_and_inference_during_the_first_epoch(sum_da
     monkeypatch.setattr(training, "_alongside", spy)
     first = GRUClassifier(**params, random_state=0).fit(X, y)
     assert len(sides) == 1 and "evaluate" in _traces(_program(first))
-    assert False in _program(first)._infer  # traced for the first predict
+    program = _program(first)
+    assert program._inference_path(1) in program._infer  # traced for the first predict
     second = GRUClassifier(**params, random_state=0).fit(X, y)  # evaluation traced
     assert len(sides) == 1
     assert first.history_ == second.history_ and len(first.history_["val_loss"]) == 2
@@ -173,13 +223,16 @@ def test_large_chunks_pad_to_quarter_steps_between_powers_of_two():
 
 def test_large_batches_take_the_unrolled_network_with_the_same_outputs(sum_data, monkeypatch):
     X, y = sum_data
-    reg = GRURegressor(**FAST, random_state=0).fit(X, y)
+    # A convolution block keeps the widths fixed, and with them the rolled network
+    # for small batches (where widths are data, every batch takes the unrolled one).
+    reg = GRURegressor(**FAST, conv_filters=(4,), random_state=0).fit(X, y)
+    assert not _program(reg).widths.data
     program = _program(reg)
     rolled = reg.predict(X[:8])
-    assert program._infer.keys() == {False}
+    assert program._infer.keys() == {(False, True)}  # rolled, through XLA
     monkeypatch.setattr(training, "_UNROLL_MIN_ROWS", 8)
     unrolled = reg.predict(X[:8])
-    assert program._infer.keys() == {False, True}
+    assert program._infer.keys() == {(False, True), (True, True)}
     np.testing.assert_allclose(unrolled, rolled, rtol=1e-5)
     # Each shape keeps its program: the same rows predict the same on every call.
     np.testing.assert_array_equal(reg.predict(X[:8]), unrolled)
