@@ -149,6 +149,28 @@ def widths_search_once(library: str, quick: bool) -> dict:
     }
 
 
+def new_width_fits(quick: bool) -> dict:
+    """sk_gru's first fit of each width of the grid against its second, in a fresh
+    process after one warm-up fit of a width outside the grid (the same topology):
+    what a new width adds to a warm fit. ``{"first_s": [...], "second_s": [...]}``,
+    one entry per width."""
+    from sk_gru import GRUClassifier
+
+    X, y = sum_data(size(SIZES, "n", quick))
+    widths, _ = WIDTH_GRID[quick]
+
+    def fit(units):
+        model = GRUClassifier(units=units, epochs=1, batch_size=32, early_stopping=False)
+        return model.set_params(random_state=0).fit(X, y)
+
+    fit(12)
+    first, second = [], []
+    for units in widths:
+        first.append(timed(lambda units=units: fit(units))[1])
+        second.append(timed(lambda units=units: fit(units))[1])
+    return {"widths": list(widths), "first_s": first, "second_s": second}
+
+
 def widths_search(quick: bool) -> list[dict]:
     """sk_gru's and skorch's search over widths, a fresh interpreter per library and
     round, taking turns; each library's median round."""
@@ -197,8 +219,16 @@ def run(quick: bool = False) -> dict:
         }
         for library in libraries
     ]
+    rounds_new = [
+        in_fresh_process("benchmarks.grid_search:new_width_fits", quick=quick)
+        for _ in range(size(SIZES, "rounds", quick))
+    ]
+    added = np.median(
+        [np.subtract(r["first_s"], r["second_s"]) for r in rounds_new], axis=0
+    ).tolist()
     return {
         "rows": rows,
+        "new_width": {"widths": rounds_new[0]["widths"], "added_s": added},
         "widths": widths_search(quick),
         "fits": 2 * len(rates(quick)),
         "n": size(SIZES, "n", quick),
@@ -268,6 +298,18 @@ def report(result: dict) -> list[str]:
             for row in result["widths"]
         ]
         lines.append("")
+    if result.get("new_width"):
+        new = result["new_width"]
+        added = ", ".join(
+            f"GRU({units}) {1e3 * s:+.0f} ms"
+            for units, s in zip(new["widths"], new["added_s"], strict=True)
+        )
+        lines += [
+            "What a new width's first fit adds to a warm fit of the same width (sk_gru, "
+            "1 epoch, after a warm-up fit of GRU(12); median over fresh processes, one "
+            f"per round): {added}.",
+            "",
+        ]
     return lines
 
 

@@ -37,7 +37,7 @@ _UNSUPPORTED_OPTIMIZERS = ("ScheduleFreeAdamW",)
 # The network's widths: data to a program, which one trace serves at any of them
 # (see WidthRules in _training). ``python -m benchmarks.grid_search`` times a
 # search over them.
-_WIDTHS = ("units", "dense_units", "conv_filters", "embedding_dim", "vocabulary_size")
+_WIDTHS = ("units", "dense_units", "embedding_dim", "vocabulary_size")
 
 
 # Optimizer settings whose update branches on a variable's static shape.
@@ -143,6 +143,7 @@ class Architecture:
     key: Hashable = field(init=False, repr=False)
     topology_key: Hashable = field(init=False, repr=False)
     widths: tuple[int, ...] = field(init=False, repr=False)
+    _slots: list = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         name = self.optimizer_class.__name__

@@ -65,6 +65,12 @@ _MAX_ROWS = 4096
 # Fewest (padded) rows for which inference takes the unrolled network.
 _UNROLL_MIN_ROWS = 512
 
+# Where widths are data, most (padded) rows that still infer through XLA: a
+# compile per width pays back for small batches, which XLA serves in about half
+# the time; from here to _UNROLL_MIN_ROWS the uncompiled network takes about as
+# long (``python -m benchmarks.latency``).
+_XLA_MAX_SMALL_ROWS = 16
+
 
 def padded_rows(n_rows: int) -> int:
     """The rows a chunk of ``n_rows`` is zero-padded to: the next power of two, and
@@ -200,10 +206,14 @@ class WidthRules:
         if not self._steps:
             return list(values)
         shapes = self._shapes(widths)[self._n_model :]
-        return [
-            value if value.shape == shape else np.full(shape, value.flat[0], value.dtype)
-            for value, shape in zip(values, shapes, strict=True)
-        ]
+        fresh = []
+        for value, shape in zip(values, shapes, strict=True):
+            if value.shape != shape:
+                if not np.all(value == value.flat[0]):
+                    raise RuntimeError("A fresh optimizer variable is not filled with one value.")
+                value = np.full(shape, value.flat[0], value.dtype)
+            fresh.append(value)
+        return fresh
 
     def _free_shapes(self, count: int, offset: int = 0) -> list[tuple]:
         free = [False] * len(self._base)
@@ -280,9 +290,9 @@ class NetworkState:
 class Program:
     """A template network with its compiled training and inference functions.
 
-    The template's widths (GRU units, dense and convolution widths, embedding size
-    and vocabulary) are data: its variables take any width, each fit assigns
-    weights of its own widths, and one trace serves them all
+    Where its architecture allows, the template's widths (GRU units, dense widths,
+    embedding size and vocabulary) are data: its variables take any width, each
+    fit assigns weights of its own widths, and one trace serves them all
     (:class:`WidthRules`).
 
     Parameters
@@ -523,10 +533,11 @@ class Program:
         compiles at most 22 shapes. Batches of ``_UNROLL_MIN_ROWS`` rows or more go
         through the unrolled network where the program has one, which is faster
         there than the XLA loop (``python -m benchmarks.latency``). Where widths
-        are data, XLA would compile each width anew, so smaller batches go through
-        the unrolled network uncompiled. The program used depends only on the
-        padded shape, so an estimator predicts the same rows the same way on every
-        call.
+        are data, XLA compiles each width anew, so batches of more than
+        ``_XLA_MAX_SMALL_ROWS`` and fewer than ``_UNROLL_MIN_ROWS`` rows, where XLA
+        gains little, go through the unrolled network uncompiled. The program used
+        depends only on the padded shape, so an estimator predicts the same rows the
+        same way on every call.
         """
         trainable, non_trainable = state.inference_arguments(self)
         outputs = []
@@ -540,7 +551,7 @@ class Program:
         """``(unrolled, through XLA)`` for a batch of ``rows`` (padded) rows."""
         large = rows >= _UNROLL_MIN_ROWS
         if self.widths.data:
-            return True, self._on_cpu and large
+            return True, self._on_cpu and (large or rows <= _XLA_MAX_SMALL_ROWS)
         return self._unroll_inference and large, self._on_cpu
 
     def _inference_function(self, path: tuple[bool, bool]):
