@@ -284,7 +284,7 @@ def report(result: dict) -> list[str]:
             "",
             "The learning rate is data to sk_gru, and on sequences of up to 32 steps on "
             "a CPU so are the widths: after the warm-up fit, the search traces nothing "
-            "new; a width's first predict of a batch of up to 16 or of 512 rows or more "
+            "new; a width's first predict of a batch of up to 32 or of 512 rows or more "
             "compiles (XLA), and the folds' 100 rows do not. Each library "
             "in a fresh interpreter per round, taking turns, after one warm-up fit of a "
             "width outside the grid; the median round.",
