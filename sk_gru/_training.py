@@ -500,24 +500,32 @@ class Program:
 
         The first epoch call spends a good part of a second in C++ with the GIL
         released (TensorFlow optimises the graph, then runs it), time in which
-        Python can trace the evaluation and the inference function, and TensorFlow
-        optimise the evaluation and the read function on their first calls. Those
-        two only read the weights; their results are dropped. A first fit with
-        validation takes about a quarter less (the cold rows of
-        ``python -m benchmarks.fit``).
+        Python can trace the evaluation and the inference functions, and TensorFlow
+        optimise the evaluation, the read function and the uncompiled inference
+        function on their first calls. Those calls only read the weights; their
+        results are dropped. A first fit with validation takes about a quarter less
+        (the cold rows of ``python -m benchmarks.fit``).
         """
         evaluation = (
             evaluating is not None and not self._functions["evaluate"].cache_info().currsize
         )
-        small = self._inference_path(1)
-        if not evaluation and small in self._infer:
+        # Where widths are data, a search's scoring folds (33 to 511 rows) take a
+        # path of their own: ready it here rather than at the first score.
+        sizes = (1, _XLA_MAX_SMALL_ROWS + 1) if self.widths.data else (1,)
+        paths = {self._inference_path(rows) for rows in sizes} - self._infer.keys()
+        if not evaluation and not paths:
             return None
 
         def first_calls():
             if evaluation:
                 _call(self._function("evaluate"), *evaluating)
-            self._inference_function(small)
-            _call(self._read)  # its first call, optimised, outside the fit's end
+            values = _call(self._read)  # its first call, optimised, outside the fit's end
+            weights = [values[i] for i in (*self.trainable_indices, *self.non_trainable_indices)]
+            rows = tf.zeros((1, *self._x_spec.shape[1:]), self._x_spec.dtype)
+            for path in paths:
+                function = self._inference_function(path)
+                if not path[1]:  # uncompiled: optimised on its first call too
+                    _call(function, *weights, rows)
 
         return first_calls
 
