@@ -149,11 +149,23 @@ def widths_search_once(library: str, quick: bool) -> dict:
     }
 
 
+# Predict batch sizes timed at a new width: each inference path (see
+# sk_gru._training.Program.infer) once.
+PREDICT_ROWS = (1, 100, 512)
+
+
 def new_width_fits(quick: bool) -> dict:
     """sk_gru's first fit of each width of the grid against its second, in a fresh
     process after one warm-up fit of a width outside the grid (the same topology):
-    what a new width adds to a warm fit. ``{"first_s": [...], "second_s": [...]}``,
-    one entry per width."""
+    what a new width adds to a warm fit; then, per width, the first and second
+    predict of each of ``PREDICT_ROWS``.
+
+    Returns
+    -------
+    dict
+        ``widths``, ``first_s`` and ``second_s`` (one entry per width), and
+        ``predict_s``: per width, ``[first, second]`` seconds per entry of ``rows``.
+    """
     from sk_gru import GRUClassifier
 
     X, y = sum_data(size(SIZES, "n", quick))
@@ -164,11 +176,22 @@ def new_width_fits(quick: bool) -> dict:
         return model.set_params(random_state=0).fit(X, y)
 
     fit(12)
-    first, second = [], []
+    first, second, predict = [], [], []
     for units in widths:
         first.append(timed(lambda units=units: fit(units))[1])
-        second.append(timed(lambda units=units: fit(units))[1])
-    return {"widths": list(widths), "first_s": first, "second_s": second}
+        model, seconds = timed(lambda units=units: fit(units))
+        second.append(seconds)
+        batches = [np.resize(X, (rows, *X.shape[1:])) for rows in PREDICT_ROWS]
+        predict.append(
+            [[timed(lambda b=b, m=model: m.predict(b))[1] for _ in range(2)] for b in batches]
+        )
+    return {
+        "widths": list(widths),
+        "first_s": first,
+        "second_s": second,
+        "rows": list(PREDICT_ROWS),
+        "predict_s": predict,
+    }
 
 
 def widths_search(quick: bool) -> list[dict]:
@@ -226,9 +249,15 @@ def run(quick: bool = False) -> dict:
     added = np.median(
         [np.subtract(r["first_s"], r["second_s"]) for r in rounds_new], axis=0
     ).tolist()
+    predict = np.median([r["predict_s"] for r in rounds_new], axis=0).tolist()
     return {
         "rows": rows,
-        "new_width": {"widths": rounds_new[0]["widths"], "added_s": added},
+        "new_width": {
+            "widths": rounds_new[0]["widths"],
+            "added_s": added,
+            "rows": rounds_new[0]["rows"],
+            "predict_s": predict,
+        },
         "widths": widths_search(quick),
         "fits": 2 * len(rates(quick)),
         "n": size(SIZES, "n", quick),
@@ -285,7 +314,7 @@ def report(result: dict) -> list[str]:
             "The learning rate is data to sk_gru, and on sequences of up to 32 steps on "
             "a CPU so are the widths: after the warm-up fit, the search traces nothing "
             "new; a width's first predict of a batch of up to 32 or of 512 rows or more "
-            "compiles (XLA), and the folds' 100 rows do not. Each library "
+            "compiles (XLA, below), and the folds' 100 rows do not. Each library "
             "in a fresh interpreter per round, taking turns, after one warm-up fit of a "
             "width outside the grid; the median round.",
             "",
@@ -310,6 +339,23 @@ def report(result: dict) -> list[str]:
             f"per round): {added}.",
             "",
         ]
+        if "predict_s" in new:
+            lines += [
+                "A new width's first predict against its second (the same fitted "
+                "model), per batch size; median over the same processes:",
+                "",
+                "| Width | "
+                + " | ".join(f"{rows} rows: first / second (ms)" for rows in new["rows"])
+                + " |",
+                "|---|" + "---|" * len(new["rows"]),
+            ]
+            lines += [
+                f"| GRU({units}) | "
+                + " | ".join(f"{1e3 * a:.0f} / {1e3 * b:.1f}" for a, b in per_rows)
+                + " |"
+                for units, per_rows in zip(new["widths"], new["predict_s"], strict=True)
+            ]
+            lines.append("")
     return lines
 
 

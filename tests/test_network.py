@@ -161,7 +161,7 @@ def test_unrolled_network_computes_what_the_rolled_one_does(bidirectional, maske
     import keras
     import tensorflow as tf
 
-    from sk_gru._network import UnrolledGRU, build_gru_network
+    from sk_gru._network import UnrolledGRU, build_gru_network, roll
 
     def network(unroll):
         return build_gru_network(
@@ -200,6 +200,11 @@ def test_unrolled_network_computes_what_the_rolled_one_does(bidirectional, maske
     assert np.abs(theirs[0]).max() > 0.01
     for gradient, expected in zip(mine[1], theirs[1], strict=True):
         np.testing.assert_allclose(gradient, expected, rtol=1e-4, atol=1e-6)
+    # At inference UnrolledGRU can also run its steps in a loop. (Built last: a
+    # network's construction moves the seeds of the dropout masks above.)
+    looped = network(True)
+    roll(looped)
+    np.testing.assert_allclose(looped(X).numpy(), rolled(X).numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_series_standardize_reads_each_series_shape_and_scale_over_unpadded_steps():

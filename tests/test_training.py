@@ -88,6 +88,12 @@ def test_widths_are_data_one_trace_serves_every_width_bit_for_bit(data, monkeypa
         np.testing.assert_allclose(
             model.predict_proba(X)[:, 1], model.model_.predict(X, verbose=0)[:, 0], atol=1e-6
         )
+        # Up to 32 rows take UnrolledGRU's rolled loop through XLA; 40 (padded to
+        # 64) the unrolled steps, uncompiled.
+        assert program._inference_path(8) == (False, True)
+        np.testing.assert_allclose(
+            model.predict_proba(X[:8]), model.predict_proba(X)[:8], atol=1e-6
+        )
         monkeypatch.setattr(training, "_programs", OrderedDict())
         alone = GRUClassifier(**{**FAST, **w}, random_state=0).fit(X, y)
         for value, expected in zip(state, alone._network_states[0].variables, strict=True):
