@@ -159,6 +159,11 @@ class WidthRules:
         How many widths ``build`` takes.
     unroll : bool
         Build the networks unrolled (as the program's template is).
+
+    Attributes
+    ----------
+    model : keras.Model
+        The network at the template's widths, for the program to take.
     """
 
     def __init__(self, build, optimizer, n_widths: int, unroll: bool) -> None:
@@ -168,11 +173,10 @@ class WidthRules:
             model = build(widths, unroll=unroll)
             built = optimizer()
             built.build(model.trainable_variables)
-            return [tuple(v.shape) for v in (*model.variables, *built.variables)], len(
-                model.variables
-            )
+            return [tuple(v.shape) for v in (*model.variables, *built.variables)], model
 
-        base, self._n_model = shapes(self.template)
+        base, self.model = shapes(self.template)
+        self._n_model = len(self.model.variables)
         self._base = base
         self.data = n_widths > 0  # whether any width is data
         self._steps = []  # per width: each variable's change per unit of that width
@@ -332,7 +336,7 @@ class Program:
         self._xla_training = self._on_cpu and not self._unrolled
         self.widths = WidthRules(build, optimizer, n_widths, unroll=self._unrolled)
         self._build = functools.partial(build, self.widths.template)
-        self.model = self._build(unroll=self._unrolled)
+        self.model = self.widths.model
         self.optimizer = optimizer()
         self.model.compile(optimizer=self.optimizer, loss=loss)  # for callbacks
         self.optimizer.build(self.model.trainable_variables)
@@ -510,9 +514,10 @@ class Program:
         evaluation = (
             evaluating is not None and not self._functions["evaluate"].cache_info().currsize
         )
-        # Where widths are data, a search's scoring folds (33 to 511 rows) take a
-        # path of their own: ready it here rather than at the first score.
-        sizes = (1, _XLA_MAX_SMALL_ROWS + 1) if self.widths.data else (1,)
+        # Where widths are data, a search's scoring folds (33 to 511 rows) and large
+        # batches take paths of their own: ready them here rather than at the first
+        # score (the large batches' XLA call wraps the folds' function).
+        sizes = (1, _XLA_MAX_SMALL_ROWS + 1, _UNROLL_MIN_ROWS) if self.widths.data else (1,)
         paths = {self._inference_path(rows) for rows in sizes} - self._infer.keys()
         if not evaluation and not paths:
             return None
@@ -567,9 +572,26 @@ class Program:
         return self._unroll_inference and large, self._on_cpu
 
     def _inference_function(self, path: tuple[bool, bool]):
-        """The compiled forward pass of ``path``, with the weights as arguments."""
+        """The compiled forward pass of ``path``, with the weights as arguments.
+
+        A path through XLA calls the uncompiled function of the same network, which
+        XLA inlines: one trace serves both, and tracing a network takes longer
+        than compiling a call (``python -m benchmarks.fit``, cold rows).
+        """
         if path not in self._infer:
             unroll, xla = path
+            variables = self.model.variables
+            signature = [
+                [tf.TensorSpec(variables[i].shape, variables[i].dtype) for i in indices]
+                for indices in (self.trainable_indices, self.non_trainable_indices)
+            ]
+            if xla:
+                self._infer[path] = _concrete(
+                    self._inference_function((unroll, False)),
+                    [*signature, self._x_spec],
+                    jit_compile=True,
+                )
+                return self._infer[path]
             template = self.model
             if unroll != self._unrolled:
                 # Keras's GRU reads its width in Python: where widths are data, the
@@ -582,12 +604,7 @@ class Program:
             def forward(trainable, non_trainable, inputs):
                 return template.stateless_call(trainable, non_trainable, inputs, training=False)[0]
 
-            variables = self.model.variables
-            signature = [
-                [tf.TensorSpec(variables[i].shape, variables[i].dtype) for i in indices]
-                for indices in (self.trainable_indices, self.non_trainable_indices)
-            ]
-            self._infer[path] = _concrete(forward, [*signature, self._x_spec], jit_compile=xla)
+            self._infer[path] = _concrete(forward, [*signature, self._x_spec])
         return self._infer[path]
 
     # -- training ----------------------------------------------------------------------
