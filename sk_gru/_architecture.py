@@ -45,11 +45,11 @@ _FIXED_WIDTH_OPTIMIZERS = ("Muon",)
 
 
 def _widths_are_data(network: dict, optimizer_class: type, optimizer_config: dict) -> bool:
-    """Whether a program can take the network's widths as data: where its
-    recurrences train and infer through UnrolledGRU, whose loop reads its width at
-    run time (Keras's rolled GRU slices by a fixed width, and recurrent dropout
-    goes through it), and its optimizer's update reads no static shape. The
-    convolution front end is left out for now."""
+    """Whether a program can take the network's widths (and its input dropout's
+    rate) as data: where its recurrences train and infer through UnrolledGRU,
+    whose loop reads its width and rate at run time (Keras's rolled GRU slices by
+    a fixed width, and recurrent dropout goes through it), and its optimizer's
+    update reads no static shape. The convolution front end is left out for now."""
     return (
         _on_cpu()
         and network["input_shape"][0] <= _MAX_UNROLLED_TRAINING_STEPS
@@ -164,6 +164,8 @@ class Architecture:
             for name, index in slots
         )
         template = _with_widths(self.network, slots, (0,) * len(slots))
+        if data:  # the input dropout's rate is data too; whether it drops is not
+            template["dropout"] = template["dropout"] > 0
         object.__setattr__(self, "key", (hashable(self.network), *rest))
         object.__setattr__(self, "topology_key", (hashable(template), *rest))
         object.__setattr__(self, "widths", widths)

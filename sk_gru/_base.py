@@ -368,6 +368,7 @@ class GRUEstimatorMixin:
                 verbose=int(self.verbose),
                 metrics=self._metric_logs(train, validation) if self.metrics else None,
                 widths=self._architecture.widths,
+                dropout=self._architecture.network["dropout"],
             )
             fitted_states.append(fitted)
             if k == 0:

@@ -220,6 +220,9 @@ class UnrolledGRU(keras.layers.GRU):
     """
 
     rolled = False
+    # A scalar variable that a program sets: the input dropout's rate, read at run
+    # time so that one trace serves every rate. None: ``dropout``, as Keras reads it.
+    dropout_rate = None
 
     def __init__(self, units, **kwargs):
         super().__init__(units, **{**kwargs, "unroll": True})
@@ -274,6 +277,20 @@ class UnrolledGRU(keras.layers.GRU):
             outputs.append(output)
         sequence = tf.stack(outputs, axis=1) if self.return_sequences else h[:, None]
         return h, sequence, [h]
+
+    def _maybe_config_dropout_masks(self, cell, input_sequence, input_state):
+        # Keras's RNN.call draws the input-dropout mask here, once per call, at the
+        # Python rate: where the rate is data, draw it at that rate instead, as
+        # Keras's TensorFlow backend draws (keras.random.dropout compares the rate
+        # in Python).
+        if self.dropout_rate is not None:
+            seed = cell.seed_generator.next()
+            if seed.dtype != tf.int32:
+                seed = tf.cast(tf.math.floormod(seed, tf.int32.max - 1), tf.int32)
+            cell._dropout_mask = tf.nn.experimental.stateless_dropout(
+                tf.ones_like(input_sequence), rate=self.dropout_rate, seed=seed
+            )
+        super()._maybe_config_dropout_masks(cell, input_sequence, input_state)
 
     def _rolled_loop(self, step, projected, mask, h):
         """:meth:`inner_loop`'s result, its steps in a ``tf.while_loop``."""

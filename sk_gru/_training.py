@@ -11,10 +11,11 @@ weights, zeroed optimizer state and learning rate to the template's variables,
 runs its epochs, and reads the weights back out, so a second fit of the same
 topology traces nothing, and the first traces what it can while its first epoch
 runs (:meth:`Program._first_calls`). Where the recurrences go through
-``UnrolledGRU`` (short sequences on a CPU), the widths are data too: the
-template's variables take any width (:class:`WidthRules`), so a search over
-``units`` traces once (``python -m benchmarks.grid_search``). Programs live in a
-small least-recently-used cache.
+``UnrolledGRU`` (short sequences on a CPU), the widths and the input dropout's
+rate are data too: the template's variables take any width (:class:`WidthRules`),
+so a search over ``units`` or ``dropout`` traces once
+(``python -m benchmarks.grid_search``). Programs live in a small
+least-recently-used cache.
 
 The cost of a fit of an architecture already traced, against ``keras.Model.fit``
 and skorch, is measured by ``python -m benchmarks.fit``.
@@ -46,7 +47,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ._network import roll
+from ._network import UnrolledGRU, roll
 from ._runtime import released_training_graphs
 
 # Architectures whose programs stay traced; a grid search rarely has more at once.
@@ -344,6 +345,18 @@ class Program:
         # at initial_accumulator_value, Nadam's momentum product at 1.
         self._fresh_optimizer = [np.array(v.numpy()) for v in self.optimizer.variables]
         self.widths.free(self.model, self.optimizer)
+        # Where widths are data, so is the input dropout's rate (0 < rate < 1).
+        self._dropout = None
+        if self.widths.data:
+            grus = [
+                layer
+                for layer in self.model._flatten_layers(include_self=False)
+                if isinstance(layer, UnrolledGRU) and layer.cell.dropout > 0
+            ]
+            if grus:
+                self._dropout = tf.Variable(0.0, trainable=False, name="dropout_rate")
+            for layer in grus:
+                layer.dropout_rate = self._dropout
         self.loss = loss if isinstance(loss, keras.losses.Loss) else _wrap_loss(loss)
         self.lock = threading.RLock()
         variables = self.model.variables
@@ -625,9 +638,10 @@ class Program:
         verbose: int,
         metrics: Callable[[Program, bool], dict] | None = None,
         widths: tuple[int, ...] = (),
+        dropout: float = 0.0,
     ) -> tuple[NetworkState, dict[str, list[float]]]:
-        """Train from ``state``, a network of ``widths``, and return the new state and
-        the history.
+        """Train from ``state``, a network of ``widths`` and input ``dropout``, and
+        return the new state and the history.
 
         ``state.optimizer_variables`` None starts the optimizer afresh at
         ``learning_rate``; otherwise its moments and rate carry on.
@@ -638,6 +652,8 @@ class Program:
                 self._compile_training(tf.TensorSpec((None, *y.shape[1:]), y.dtype))
                 self._state_functions()
             self.load(state, learning_rate, widths)
+            if self._dropout is not None:
+                self._dropout.assign(dropout)
             n = len(x)
             steps = -(-n // batch_size)
             model = self.model

@@ -54,6 +54,8 @@ WIDTHS = [
     {"units": 4, "dense_units": (7,)},
     {"units": 6, "bidirectional": True},
     {"units": 11, "bidirectional": True},
+    {"units": 5, "dropout": 0.2},  # input dropout: its rate is data too
+    {"units": 7, "dropout": 0.4},
 ]
 
 
@@ -77,8 +79,9 @@ def test_widths_are_data_one_trace_serves_every_width_bit_for_bit(data, monkeypa
         # The first width of a topology traces; the later ones find its functions.
         traced.setdefault(id(program), (program, _traces(program), dict(program._infer)))
         fitted.append(model)
-    # One program per topology: with and without the dense layer, bidirectional.
-    assert len(traced) == training.cached_programs() == (2 if data == "tokens" else 3)
+    # One program per topology: with and without the dense layer, bidirectional,
+    # with dropout.
+    assert len(traced) == training.cached_programs() == (2 if data == "tokens" else 4)
     for program, traces, inference in traced.values():
         assert _traces(program) == traces and program._infer == inference
     for w, model in zip(widths, fitted, strict=True):
