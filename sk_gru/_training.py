@@ -587,9 +587,8 @@ class Program:
     def _inference_function(self, path: tuple[bool, bool]):
         """The compiled forward pass of ``path``, with the weights as arguments.
 
-        A path through XLA calls the uncompiled function of the same network, which
-        XLA inlines: one trace serves both, and tracing a network takes longer
-        than compiling a call (``python -m benchmarks.fit``, cold rows).
+        A path through XLA wraps the uncompiled function of the same network, which
+        XLA inlines, so one trace of the network serves both paths.
         """
         if path not in self._infer:
             unroll, xla = path
