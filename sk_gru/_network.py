@@ -280,15 +280,17 @@ class UnrolledGRU(keras.layers.GRU):
 
     def _maybe_config_dropout_masks(self, cell, input_sequence, input_state):
         # Keras's RNN.call draws the input-dropout mask here, once per call, at the
-        # Python rate: where the rate is data, draw it at that rate instead, as
-        # Keras's TensorFlow backend draws (keras.random.dropout compares the rate
-        # in Python).
+        # Python rate (keras.random.dropout compares the rate in Python): where the
+        # rate is data, draw it at that rate instead, from the same seed stream as
+        # Keras's TensorFlow backend. The same rows are kept; the scale 1 / (1 -
+        # rate) is computed in the input's precision, not in double.
         if self.dropout_rate is not None:
             seed = cell.seed_generator.next()
             if seed.dtype != tf.int32:
                 seed = tf.cast(tf.math.floormod(seed, tf.int32.max - 1), tf.int32)
+            rate = tf.cast(self.dropout_rate, input_sequence.dtype)
             cell._dropout_mask = tf.nn.experimental.stateless_dropout(
-                tf.ones_like(input_sequence), rate=self.dropout_rate, seed=seed
+                tf.ones_like(input_sequence), rate=rate, seed=seed
             )
         super()._maybe_config_dropout_masks(cell, input_sequence, input_state)
 

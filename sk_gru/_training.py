@@ -637,7 +637,7 @@ class Program:
         verbose: int,
         metrics: Callable[[Program, bool], dict] | None = None,
         widths: tuple[int, ...] = (),
-        dropout: float = 0.0,
+        dropout: float | None = None,
     ) -> tuple[NetworkState, dict[str, list[float]]]:
         """Train from ``state``, a network of ``widths`` and input ``dropout``, and
         return the new state and the history.
@@ -652,6 +652,8 @@ class Program:
                 self._state_functions()
             self.load(state, learning_rate, widths)
             if self._dropout is not None:
+                if dropout is None:
+                    raise ValueError("This program's dropout rate is data: pass dropout.")
                 self._dropout.assign(dropout)
             n = len(x)
             steps = -(-n // batch_size)

@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from sk_gru import GRUClassifier, GRURegressor
+from sk_gru import PAD_VALUE, GRUClassifier, GRURegressor
 from sk_gru import _architecture as architecture
 from sk_gru import _training as training
 
@@ -93,7 +93,7 @@ def test_widths_are_data_one_trace_serves_every_width_bit_for_bit(data, monkeypa
         )
         # Up to 32 rows take UnrolledGRU's rolled loop through XLA; 40 (padded to
         # 64) the unrolled steps, uncompiled.
-        assert program._inference_path(8) == (False, True)
+        assert _program(model)._inference_path(8) == (False, True)
         np.testing.assert_allclose(
             model.predict_proba(X[:8]), model.predict_proba(X)[:8], atol=1e-6
         )
@@ -102,6 +102,22 @@ def test_widths_are_data_one_trace_serves_every_width_bit_for_bit(data, monkeypa
         for value, expected in zip(state, alone._network_states[0].variables, strict=True):
             np.testing.assert_array_equal(value, expected)
         np.testing.assert_array_equal(model.predict_proba(X), alone.predict_proba(X))
+
+
+def test_small_batches_infer_through_the_rolled_loop_of_stacked_masked_layers():
+    # Where widths are data, up to 32 rows go through UnrolledGRU's rolled loop
+    # under XLA (sequences between stacked layers, backward layers, padding masks),
+    # 33 to 511 rows through the unrolled steps: the same network.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 6, 2))
+    X[::3, :2] = PAD_VALUE  # leading padding
+    y = np.where(X == PAD_VALUE, 0.0, X).sum(axis=(1, 2))
+    params = {**FAST, "units": (4, 3), "bidirectional": True}
+    reg = GRURegressor(**params, random_state=0).fit(X, y)
+    program = _program(reg)
+    assert program.widths.data and program._inference_path(8) == (False, True)
+    np.testing.assert_allclose(reg.predict(X[:8]), reg.predict(X)[:8], rtol=1e-5, atol=1e-6)
+    assert np.std(reg.predict(X)) > 0.01
 
 
 def test_estimators_sharing_a_program_keep_their_own_predictions(sum_data):
