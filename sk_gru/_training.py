@@ -578,7 +578,9 @@ class Program:
         return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
 
     def _inference_path(self, rows: int) -> tuple[bool, bool]:
-        """``(unrolled, through XLA)`` for a batch of ``rows`` (padded) rows."""
+        """``(unrolled, through XLA)`` for a batch of ``rows`` (padded) rows. Where
+        widths are data, the network that is not unrolled is UnrolledGRU's rolled
+        loop, not Keras's GRU (see :meth:`_inference_function`)."""
         large = rows >= _UNROLL_MIN_ROWS
         if self.widths.data:  # only on a CPU
             return large or rows > _XLA_MAX_SMALL_ROWS, large or rows <= _XLA_MAX_SMALL_ROWS
