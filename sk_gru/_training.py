@@ -64,7 +64,9 @@ _XLA_STEPS = 2000
 # Most rows per inference call; bounds memory on huge inputs.
 _MAX_ROWS = 4096
 
-# Fewest (padded) rows for which inference takes the unrolled network.
+# Fewest (padded) rows for which inference takes the unrolled network on a GPU,
+# and on a CPU, where widths are data, XLA again (it runs 800 rows in a third of
+# the uncompiled time); padded sizes grow by finer steps from here.
 _UNROLL_MIN_ROWS = 512
 
 # Where widths are data, most (padded) rows that still infer through XLA: a
@@ -527,10 +529,9 @@ class Program:
         evaluation = (
             evaluating is not None and not self._functions["evaluate"].cache_info().currsize
         )
-        # Where widths are data, a search's scoring folds (33 to 511 rows) and large
-        # batches take paths of their own: ready them here rather than at the first
-        # score (the large batches' XLA call wraps the folds' function).
-        sizes = (1, _XLA_MAX_SMALL_ROWS + 1, _UNROLL_MIN_ROWS) if self.widths.data else (1,)
+        # Where widths are data, a search's scoring folds (33 to 511 rows) take a
+        # path of their own: ready it here rather than at the first score.
+        sizes = (1, _XLA_MAX_SMALL_ROWS + 1) if self.widths.data else (1,)
         paths = {self._inference_path(rows) for rows in sizes} - self._infer.keys()
         if not evaluation and not paths:
             return None
@@ -555,19 +556,19 @@ class Program:
     def infer(self, state: NetworkState, x: np.ndarray) -> np.ndarray:
         """The network's outputs for ``x`` with the weights of ``state``.
 
-        Calls go through XLA, which compiles once per input shape and takes a third
-        of the time of an uncompiled call, so the rows are zero-padded (see
-        :func:`padded_rows`; in chunks of at most ``_MAX_ROWS``): an architecture
-        compiles at most 22 shapes. Batches of ``_UNROLL_MIN_ROWS`` rows or more go
-        through the unrolled network where the program has one, which is faster
-        there than the XLA loop (``python -m benchmarks.latency``). Where widths
-        are data, XLA compiles each width anew, so batches of more than
-        ``_XLA_MAX_SMALL_ROWS`` and fewer than ``_UNROLL_MIN_ROWS`` rows, where XLA
-        gains little, go through the unrolled network uncompiled, and smaller ones
-        through ``UnrolledGRU``'s rolled loop, which compiles in about 0.2 s
-        against 1 s for the unrolled steps (``benchmarks.grid_search``). The program used
-        depends only on the padded shape, so an estimator predicts the same rows the
-        same way on every call.
+        On a CPU, calls go through XLA, which compiles once per input shape and
+        takes a third of the time of an uncompiled call, so the rows are
+        zero-padded (see :func:`padded_rows`; in chunks of at most ``_MAX_ROWS``):
+        an architecture compiles at most 22 shapes. Where the program trains
+        ``UnrolledGRU``, XLA compiles its rolled loop, in a third to a fifth of the
+        time of the unrolled steps, which run no faster (``benchmarks.grid_search``
+        times a new width's first predicts). Where widths are data, XLA compiles
+        each width anew, so batches of more than ``_XLA_MAX_SMALL_ROWS`` and fewer
+        than ``_UNROLL_MIN_ROWS`` rows (a search's scoring folds), where XLA gains
+        little, go through the unrolled steps uncompiled. On a GPU, calls run
+        uncompiled, large batches through the unrolled network where the program
+        has one. The program used depends only on the padded shape, so an estimator
+        predicts the same rows the same way on every call.
         """
         trainable, non_trainable = state.inference_arguments(self)
         outputs = []
@@ -579,12 +580,13 @@ class Program:
 
     def _inference_path(self, rows: int) -> tuple[bool, bool]:
         """``(unrolled, through XLA)`` for a batch of ``rows`` (padded) rows. Where
-        widths are data, the network that is not unrolled is UnrolledGRU's rolled
+        the program trains unrolled, the network that is not is UnrolledGRU's rolled
         loop, not Keras's GRU (see :meth:`_inference_function`)."""
-        large = rows >= _UNROLL_MIN_ROWS
-        if self.widths.data:  # only on a CPU
-            return large or rows > _XLA_MAX_SMALL_ROWS, large or rows <= _XLA_MAX_SMALL_ROWS
-        return self._unroll_inference and large, self._on_cpu
+        if not self._on_cpu:
+            return self._unroll_inference and rows >= _UNROLL_MIN_ROWS, False
+        if self.widths.data and _XLA_MAX_SMALL_ROWS < rows < _UNROLL_MIN_ROWS:
+            return True, False
+        return False, True
 
     def _inference_function(self, path: tuple[bool, bool]):
         """The compiled forward pass of ``path``, with the weights as arguments.
@@ -608,10 +610,11 @@ class Program:
                 return self._infer[path]
             template = self.model
             if unroll != self._unrolled:
-                # Keras's GRU reads its width in Python: where widths are data, the
-                # rolled network is UnrolledGRU's rolled loop.
-                template = self._build(unroll=unroll or self.widths.data)
-                if self.widths.data:
+                # Where the program trains unrolled, the rolled network is
+                # UnrolledGRU's rolled loop, which takes any width where widths are
+                # data (Keras's GRU reads its width in Python).
+                template = self._build(unroll=True)
+                if not unroll:
                     roll(template)
                 self.widths.free(template)
 

@@ -246,22 +246,25 @@ def test_large_chunks_pad_to_quarter_steps_between_powers_of_two():
     assert len({training.padded_rows(n) for n in range(1, training._MAX_ROWS + 1)}) == 22
 
 
-def test_large_batches_take_the_unrolled_network_with_the_same_outputs(sum_data, monkeypatch):
+@pytest.mark.skipif(not training._on_cpu(), reason="on a GPU, inference runs uncompiled")
+@pytest.mark.parametrize("conv_filters", [(), (4,)])
+def test_small_and_large_batches_infer_through_the_rolled_loop(sum_data, conv_filters):
+    # Where a program trains UnrolledGRU, batches of any size but a search's
+    # scoring folds go through its rolled loop under XLA, whether its widths are
+    # data or (with a convolution block) fixed: the trained network's outputs.
     X, y = sum_data
-    # A convolution block keeps the widths fixed, and with them the rolled network
-    # for small batches (where widths are data, every batch takes the unrolled one).
-    reg = GRURegressor(**FAST, conv_filters=(4,), random_state=0).fit(X, y)
-    assert not _program(reg).widths.data
-    program = _program(reg)
-    rolled = reg.predict(X[:8])
-    assert (False, True) in program._infer  # rolled, through XLA
-    assert (True, True) not in program._infer
-    monkeypatch.setattr(training, "_UNROLL_MIN_ROWS", 8)
-    unrolled = reg.predict(X[:8])
-    assert (True, True) in program._infer
-    np.testing.assert_allclose(unrolled, rolled, rtol=1e-5)
-    # Each shape keeps its program: the same rows predict the same on every call.
-    np.testing.assert_array_equal(reg.predict(X[:8]), unrolled)
+    clf = GRUClassifier(**FAST, conv_filters=conv_filters, random_state=0).fit(X, y)
+    program = _program(clf)
+    assert program.widths.data == (not conv_filters) and program._unrolled
+    large = np.concatenate([X] * 5)[:520]  # padded to 640 rows
+    for rows in (X[:8], large):
+        assert program._inference_path(training.padded_rows(len(rows))) == (False, True)
+        keras_outputs = clf.model_(rows[..., None].astype(np.float32), training=False)
+        probabilities = clf.predict_proba(rows)[:, 1]
+        np.testing.assert_allclose(probabilities, np.asarray(keras_outputs).ravel(), rtol=1e-5)
+        # Each shape keeps its program: the same rows predict the same on every call.
+        np.testing.assert_array_equal(clf.predict_proba(rows)[:, 1], probabilities)
+    assert (True, True) not in program._infer  # the unrolled steps compile nothing
 
 
 def test_model_is_a_keras_model_holding_the_fitted_weights(sum_data):
