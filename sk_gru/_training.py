@@ -559,10 +559,11 @@ class Program:
         On a CPU, calls go through XLA, which compiles once per input shape and
         takes a third of the time of an uncompiled call, so the rows are
         zero-padded (see :func:`padded_rows`; in chunks of at most ``_MAX_ROWS``):
-        an architecture compiles at most 22 shapes. Where the program trains
-        ``UnrolledGRU``, XLA compiles its rolled loop, in a third to a fifth of the
-        time of the unrolled steps, which run no faster (``benchmarks.grid_search``
-        times a new width's first predicts). Where widths are data, XLA compiles
+        an architecture compiles at most 22 shapes. XLA compiles ``UnrolledGRU``'s
+        rolled loop, in a third to a fifth of the time of the unrolled steps, which
+        run no faster (``benchmarks.grid_search`` times a new width's first
+        predicts), and which runs large batches up to four times faster than
+        Keras's GRU. Where widths are data, XLA compiles
         each width anew, so batches of more than ``_XLA_MAX_SMALL_ROWS`` and fewer
         than ``_UNROLL_MIN_ROWS`` rows (a search's scoring folds), where XLA gains
         little, go through the unrolled steps uncompiled. On a GPU, calls run
@@ -579,9 +580,9 @@ class Program:
         return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
 
     def _inference_path(self, rows: int) -> tuple[bool, bool]:
-        """``(unrolled, through XLA)`` for a batch of ``rows`` (padded) rows. Where
-        the program trains unrolled, the network that is not is UnrolledGRU's rolled
-        loop, not Keras's GRU (see :meth:`_inference_function`)."""
+        """``(unrolled, through XLA)`` for a batch of ``rows`` (padded) rows. On a
+        CPU, the network that is not unrolled is UnrolledGRU's rolled loop, not
+        Keras's GRU (see :meth:`_inference_function`)."""
         if not self._on_cpu:
             return self._unroll_inference and rows >= _UNROLL_MIN_ROWS, False
         if self.widths.data and _XLA_MAX_SMALL_ROWS < rows < _UNROLL_MIN_ROWS:
@@ -609,10 +610,11 @@ class Program:
                 )
                 return self._infer[path]
             template = self.model
-            if unroll != self._unrolled:
-                # Where the program trains unrolled, the rolled network is
-                # UnrolledGRU's rolled loop, which takes any width where widths are
-                # data (Keras's GRU reads its width in Python).
+            if (unroll and not self._unrolled) or (not unroll and self._on_cpu):
+                # On a CPU the rolled network is UnrolledGRU's rolled loop, which
+                # XLA runs up to four times faster than Keras's GRU on large
+                # batches, and which takes any width where widths are data (Keras's
+                # GRU reads its width in Python).
                 template = self._build(unroll=True)
                 if not unroll:
                     roll(template)

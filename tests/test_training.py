@@ -10,6 +10,7 @@ import pytest
 from sk_gru import PAD_VALUE, GRUClassifier, GRURegressor
 from sk_gru import _architecture as architecture
 from sk_gru import _training as training
+from sk_gru._network import UnrolledGRU, roll
 
 FAST = {"units": 8, "epochs": 2, "early_stopping": False}
 
@@ -247,15 +248,23 @@ def test_large_chunks_pad_to_quarter_steps_between_powers_of_two():
 
 
 @pytest.mark.skipif(not training._on_cpu(), reason="on a GPU, inference runs uncompiled")
-@pytest.mark.parametrize("conv_filters", [(), (4,)])
-def test_small_and_large_batches_infer_through_the_rolled_loop(sum_data, conv_filters):
-    # Where a program trains UnrolledGRU, batches of any size but a search's
-    # scoring folds go through its rolled loop under XLA, whether its widths are
-    # data or (with a convolution block) fixed: the trained network's outputs.
+@pytest.mark.parametrize(("conv_filters", "repeats"), [((), 1), ((4,), 1), ((), 2)])
+def test_small_and_large_batches_infer_through_the_rolled_loop(
+    sum_data, conv_filters, repeats, monkeypatch
+):
+    # On a CPU, batches of any size but a search's scoring folds go through
+    # UnrolledGRU's rolled loop under XLA, whether the widths are data, fixed (a
+    # convolution block) or the program trains Keras's GRU (40 steps): the trained
+    # network's outputs.
     X, y = sum_data
+    X = np.tile(X, repeats)
+    monkeypatch.setattr(training, "_programs", OrderedDict())  # a program yet to trace
+    rolled = []
+    monkeypatch.setattr(training, "roll", lambda model: rolled.append(model) or roll(model))
     clf = GRUClassifier(**FAST, conv_filters=conv_filters, random_state=0).fit(X, y)
     program = _program(clf)
-    assert program.widths.data == (not conv_filters) and program._unrolled
+    assert program._unrolled == (repeats == 1)
+    assert program.widths.data == (not conv_filters and repeats == 1)
     large = np.concatenate([X] * 5)[:520]  # padded to 640 rows
     for rows in (X[:8], large):
         assert program._inference_path(training.padded_rows(len(rows))) == (False, True)
@@ -265,6 +274,9 @@ def test_small_and_large_batches_infer_through_the_rolled_loop(sum_data, conv_fi
         # Each shape keeps its program: the same rows predict the same on every call.
         np.testing.assert_array_equal(clf.predict_proba(rows)[:, 1], probabilities)
     assert (True, True) not in program._infer  # the unrolled steps compile nothing
+    (template,) = rolled
+    grus = [layer for layer in template._flatten_layers() if isinstance(layer, UnrolledGRU)]
+    assert grus and all(layer.rolled for layer in grus)
 
 
 def test_model_is_a_keras_model_holding_the_fitted_weights(sum_data):
