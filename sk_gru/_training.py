@@ -316,7 +316,7 @@ class Program:
     n_widths : int, default=0
         How many widths ``build`` takes.
     unroll_inference : bool, default=False
-        Infer large batches through an unrolled copy of the network (see
+        On a GPU, infer large batches through an unrolled copy of the network (see
         :meth:`infer`). For short sequences only: its compile time grows with the
         steps.
     unroll_training : bool, default=False
@@ -559,13 +559,13 @@ class Program:
         On a CPU, calls go through XLA, which compiles once per input shape and
         takes a third of the time of an uncompiled call, so the rows are
         zero-padded (see :func:`padded_rows`; in chunks of at most ``_MAX_ROWS``):
-        an architecture compiles at most 22 shapes. XLA compiles ``UnrolledGRU``'s
-        rolled loop, in a third to a fifth of the time of the unrolled steps, which
-        run no faster (``benchmarks.grid_search`` times a new width's first
-        predicts), and which runs large batches up to four times faster than
-        Keras's GRU. Where widths are data, XLA compiles
-        each width anew, so batches of more than ``_XLA_MAX_SMALL_ROWS`` and fewer
-        than ``_UNROLL_MIN_ROWS`` rows (a search's scoring folds), where XLA gains
+        an architecture compiles at most 22 shapes. The network XLA compiles is
+        ``UnrolledGRU``'s rolled loop: it compiles in a third to a fifth of the
+        time of the unrolled steps and runs as fast (``benchmarks.grid_search``
+        times a new width's first predicts), and it runs large batches up to four
+        times faster than Keras's GRU. Where widths are data, XLA compiles each
+        width anew, so batches of more than ``_XLA_MAX_SMALL_ROWS`` and fewer than
+        ``_UNROLL_MIN_ROWS`` rows (a search's scoring folds), where XLA gains
         little, go through the unrolled steps uncompiled. On a GPU, calls run
         uncompiled, large batches through the unrolled network where the program
         has one. The program used depends only on the padded shape, so an estimator
