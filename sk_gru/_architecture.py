@@ -47,12 +47,12 @@ _FIXED_WIDTH_OPTIMIZERS = ("Muon",)
 def _widths_are_data(network: dict, optimizer_class: type, optimizer_config: dict) -> bool:
     """Whether a program can take the network's widths (and its input dropout's
     rate) as data: where its recurrences train and infer through UnrolledGRU,
-    whose loop reads its width and rate at run time (Keras's rolled GRU slices by
-    a fixed width, and recurrent dropout goes through it), and its optimizer's
-    update reads no static shape. The convolution front end is left out for now."""
+    unrolled or rolled, whose steps read their width and rate at run time (Keras's
+    GRU slices by a fixed width, and recurrent dropout goes through it), and its
+    optimizer's update reads no static shape. The convolution front end is left
+    out for now."""
     return (
         _on_cpu()
-        and network["input_shape"][0] <= _MAX_UNROLLED_TRAINING_STEPS
         and not network["conv_filters"]
         and not network["recurrent_dropout"]
         and optimizer_class.__name__ not in _FIXED_WIDTH_OPTIMIZERS

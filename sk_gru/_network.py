@@ -214,9 +214,10 @@ class UnrolledGRU(keras.layers.GRU):
     time (``python -m benchmarks.fit``).
     Other activations and recurrent dropout go through Keras's own loop.
 
-    With ``rolled`` set (inference only), the steps run in a ``tf.while_loop``
-    instead: the same arithmetic, which XLA compiles in a third to a fifth of the
-    time of the unrolled steps and runs as fast (``benchmarks.grid_search``).
+    With ``rolled`` set, the steps run in a ``tf.while_loop`` instead: the same
+    arithmetic and gradient, which XLA compiles in a third to a fifth of the time
+    of the unrolled steps and runs as fast (``benchmarks.grid_search``), and whose
+    trace does not grow with the steps.
     """
 
     rolled = False
@@ -264,7 +265,7 @@ class UnrolledGRU(keras.layers.GRU):
             return h, (tf.where(kept, h, 0.0) if self.zero_output_for_mask else h)
 
         h = initial_state[0]  # keras.layers.RNN.call passes a list
-        if self.rolled and not training:
+        if self.rolled:
 
             def rolled_step(x, step_mask, h):
                 return step(tf.nn.bias_add(tf.matmul(x, cell.kernel), input_bias), step_mask, h)
@@ -310,27 +311,29 @@ class UnrolledGRU(keras.layers.GRU):
         order = slice(None, None, -1 if self.go_backwards else 1)
         steps = tf.transpose(sequences, (1, 0, 2))[order]
         masks = None if mask is None else tf.transpose(mask)[order]
-        outputs = tf.TensorArray(h.dtype, size=n_steps)
+        # Outputs only where returned: XLA cannot differentiate an unwritten list.
+        outputs = [tf.TensorArray(h.dtype, size=n_steps)] if self.return_sequences else []
 
         def inputs(i):
             i = tf.minimum(i, n_steps - 1)
             return steps[i], () if masks is None else masks[i]
 
-        def body(i, h, x, step_mask, outputs):
+        def body(i, h, x, step_mask, *outputs):
             h, output = step(x, None if masks is None else step_mask, h)
-            if self.return_sequences:
-                outputs = outputs.write(i, output)
-            return i + 1, h, *inputs(i + 1), outputs
+            return i + 1, h, *inputs(i + 1), *[array.write(i, output) for array in outputs]
 
-        _, h, *_, outputs = tf.while_loop(
-            lambda i, *_: i < n_steps, body, (0, h, *inputs(0), outputs)
+        _, h, _, _, *outputs = tf.while_loop(
+            lambda i, *_: i < n_steps,
+            body,
+            (0, h, *inputs(0), *outputs),
+            maximum_iterations=n_steps,  # for XLA's gradient
         )
-        sequence = tf.transpose(outputs.stack(), (1, 0, 2)) if self.return_sequences else h[:, None]
+        sequence = tf.transpose(outputs[0].stack(), (1, 0, 2)) if outputs else h[:, None]
         return h, sequence, [h]
 
 
 def roll(model: keras.Model) -> None:
-    """Set every :class:`UnrolledGRU` of ``model`` to infer through its rolled loop."""
+    """Set every :class:`UnrolledGRU` of ``model`` to run its rolled loop."""
     for layer in model._flatten_layers(include_self=False):
         if isinstance(layer, UnrolledGRU):
             layer.rolled = True

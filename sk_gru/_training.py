@@ -336,10 +336,15 @@ class Program:
         self._unroll_inference = unroll_inference
         self._on_cpu = _on_cpu()
         self._unrolled = unroll_training and self._on_cpu
+        # Where widths are data, longer sequences train through UnrolledGRU's
+        # rolled loop: Keras's GRU reads its width in Python.
+        self._rolled = n_widths > 0 and not self._unrolled
         self._xla_training = self._on_cpu and not self._unrolled
-        self.widths = WidthRules(build, optimizer, n_widths, unroll=self._unrolled)
+        self.widths = WidthRules(build, optimizer, n_widths, unroll=self._unrolled or self._rolled)
         self._build = functools.partial(build, self.widths.template)
         self.model = self.widths.model
+        if self._rolled:
+            roll(self.model)
         self.optimizer = optimizer()
         self.model.compile(optimizer=self.optimizer, loss=loss)  # for callbacks
         self.optimizer.build(self.model.trainable_variables)
@@ -586,7 +591,7 @@ class Program:
         if not self._on_cpu:
             return self._unroll_inference and rows >= _UNROLL_MIN_ROWS, False
         if self.widths.data and _XLA_MAX_SMALL_ROWS < rows < _UNROLL_MIN_ROWS:
-            return True, False
+            return self._unrolled, False
         return False, True
 
     def _inference_function(self, path: tuple[bool, bool]):
@@ -609,12 +614,13 @@ class Program:
                     jit_compile=True,
                 )
                 return self._infer[path]
+            # On a CPU the rolled network is UnrolledGRU's rolled loop, which XLA runs
+            # up to four times faster than Keras's GRU on large batches, and which
+            # takes any width where widths are data (Keras's GRU reads its width in
+            # Python).
+            model_serves = self._unrolled if unroll else self._rolled or not self._on_cpu
             template = self.model
-            if (unroll and not self._unrolled) or (not unroll and self._on_cpu):
-                # On a CPU the rolled network is UnrolledGRU's rolled loop, which
-                # XLA runs up to four times faster than Keras's GRU on large
-                # batches, and which takes any width where widths are data (Keras's
-                # GRU reads its width in Python).
+            if not model_serves:
                 template = self._build(unroll=True)
                 if not unroll:
                     roll(template)

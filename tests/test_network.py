@@ -153,11 +153,12 @@ def test_variable_length_series_learn_through_padding_and_masking(conv_filters, 
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("masked", [False, True])
 @pytest.mark.parametrize("dropout", [0.0, 0.3])
-def test_unrolled_network_computes_what_the_rolled_one_does(bidirectional, masked, dropout):
+@pytest.mark.parametrize("loop", [False, True])
+def test_unrolled_network_computes_what_the_rolled_one_does(bidirectional, masked, dropout, loop):
     # UnrolledGRU replaces Keras's per-step cell calls with its own arithmetic and
-    # gradient: outputs (training and inference) and gradients must match
-    # keras.layers.GRU's, for stacked layers (sequences out), backward layers, masking
-    # and dropout.
+    # gradient, its steps unrolled or in a loop: outputs (training and inference)
+    # and gradients must match keras.layers.GRU's, for stacked layers (sequences
+    # out), backward layers, masking and dropout.
     import keras
     import tensorflow as tf
 
@@ -177,6 +178,8 @@ def test_unrolled_network_computes_what_the_rolled_one_does(bidirectional, maske
         )
 
     rolled, unrolled = network(False), network(True)
+    if loop:
+        roll(unrolled)
     grus = [layer for layer in unrolled._flatten_layers() if isinstance(layer, UnrolledGRU)]
     assert len(grus) == (4 if bidirectional else 2)
     assert not any(isinstance(layer, UnrolledGRU) for layer in rolled._flatten_layers())

@@ -60,15 +60,17 @@ WIDTHS = [
 ]
 
 
-@pytest.mark.parametrize("data", ["float", "tokens"])
+@pytest.mark.parametrize("data", ["float", "tokens", "long"])
 def test_widths_are_data_one_trace_serves_every_width_bit_for_bit(data, monkeypatch):
+    # Sequences of up to 32 steps train through UnrolledGRU's unrolled steps,
+    # longer ones through its rolled loop.
     rng = np.random.default_rng(0)
     if data == "tokens":
         X = rng.integers(1, 9, size=(40, 6))
         y = X.sum(axis=1) > 27
         widths = [{**w, "embedding_dim": 3 + i} for i, w in enumerate(WIDTHS[:4])]
     else:
-        X = rng.normal(size=(40, 6, 2))
+        X = rng.normal(size=(40, 40 if data == "long" else 6, 2))
         y = X.sum(axis=(1, 2)) > 0
         widths = WIDTHS
     monkeypatch.setattr(training, "_programs", OrderedDict())
@@ -93,7 +95,8 @@ def test_widths_are_data_one_trace_serves_every_width_bit_for_bit(data, monkeypa
             model.predict_proba(X)[:, 1], model.model_.predict(X, verbose=0)[:, 0], atol=1e-6
         )
         # Up to 32 rows take UnrolledGRU's rolled loop through XLA; 40 (padded to
-        # 64) the unrolled steps, uncompiled.
+        # 64) go uncompiled (through the unrolled steps where the program has them).
+        assert _program(model)._inference_path(64) == (data != "long", False)
         assert _program(model)._inference_path(8) == (False, True)
         np.testing.assert_allclose(
             model.predict_proba(X[:8]), model.predict_proba(X)[:8], atol=1e-6
@@ -200,7 +203,9 @@ def test_an_error_beside_the_first_epoch_reaches_the_caller():
 
 def _unrolled(model: keras.Model) -> list[bool]:
     return [
-        layer.unroll for layer in model._flatten_layers() if isinstance(layer, keras.layers.GRU)
+        layer.unroll and not getattr(layer, "rolled", False)
+        for layer in model._flatten_layers()
+        if isinstance(layer, keras.layers.GRU)
     ]
 
 
@@ -248,14 +253,15 @@ def test_large_chunks_pad_to_quarter_steps_between_powers_of_two():
 
 
 @pytest.mark.skipif(not training._on_cpu(), reason="on a GPU, inference runs uncompiled")
-@pytest.mark.parametrize(("conv_filters", "repeats"), [((), 1), ((4,), 1), ((), 2)])
+@pytest.mark.parametrize(("conv_filters", "repeats"), [((), 1), ((4,), 1), ((4,), 2), ((), 2)])
 def test_small_and_large_batches_infer_through_the_rolled_loop(
     sum_data, conv_filters, repeats, monkeypatch
 ):
     # On a CPU, batches of any size but a search's scoring folds go through
-    # UnrolledGRU's rolled loop under XLA, whether the widths are data, fixed (a
-    # convolution block) or the program trains Keras's GRU (40 steps): the trained
-    # network's outputs.
+    # UnrolledGRU's rolled loop under XLA, whether the widths are data or fixed (a
+    # convolution block), and whether the program trains the unrolled steps (20),
+    # Keras's GRU (fixed widths, 40 steps) or the rolled loop itself (widths as
+    # data, 40 steps): the trained network's outputs.
     X, y = sum_data
     X = np.tile(X, repeats)
     monkeypatch.setattr(training, "_programs", OrderedDict())  # a program yet to trace
@@ -264,7 +270,7 @@ def test_small_and_large_batches_infer_through_the_rolled_loop(
     clf = GRUClassifier(**FAST, conv_filters=conv_filters, random_state=0).fit(X, y)
     program = _program(clf)
     assert program._unrolled == (repeats == 1)
-    assert program.widths.data == (not conv_filters and repeats == 1)
+    assert program.widths.data == (not conv_filters)
     large = np.concatenate([X] * 5)[:520]  # padded to 640 rows
     for rows in (X[:8], large):
         assert program._inference_path(training.padded_rows(len(rows))) == (False, True)
