@@ -20,14 +20,15 @@ import numpy as np
 from ._network import build_gru_network
 from ._training import Program, _on_cpu, program_for
 
-# Longest sequence whose large-batch inference unrolls the recurrence (see
-# Program.infer): compiling the unrolled network grows with the steps, and it saves
-# about half of each large predict (``python -m benchmarks.latency``).
+# Longest sequence whose large-batch inference on a GPU unrolls the recurrence (see
+# Program.infer): the unrolled network's trace grows with the steps.
 _MAX_UNROLLED_STEPS = 32
 
 # Longest sequence whose network trains unrolled on a CPU (through UnrolledGRU): a
-# step takes a third to a half less than the rolled loop, while tracing grows with
-# the steps; longer sequences are left to XLA (``python -m benchmarks.fit``).
+# step takes a third to a half less than Keras's rolled loop, while tracing grows
+# with the steps; longer sequences train through a loop (UnrolledGRU's where widths
+# are data, else Keras's), which XLA compiles for long fits
+# (``python -m benchmarks.fit``).
 _MAX_UNROLLED_TRAINING_STEPS = 32
 
 # Optimizers whose fresh state depends on the weights they start from (Keras builds
