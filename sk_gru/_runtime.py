@@ -45,10 +45,11 @@ def limit_threads_to_worker_share() -> None:
 # TensorFlow's global gradient registry whose closure holds the whole training graph,
 # and nothing removes it: about 15 MB per fit (tensorflow/tensorflow#80895). sk_gru's
 # traces register such entries through Keras's optimizer (its `all_reduce`) and
-# through UnrolledGRU's gradient, one per layer, and per step where unrolled. An entry is only looked up
-# while its own train step is being traced, so once no sk_gru fit is running its
-# entries are dead and can go. Only entries registered by a thread while it runs an
-# sk_gru fit are removed: code tracing in another thread meanwhile keeps its own.
+# through UnrolledGRU's gradient, one per layer, and per step where unrolled. An
+# entry is only looked up while its own train step is being traced, so once no
+# sk_gru fit is running its entries are dead and can go. Only entries registered
+# by a thread while it runs an sk_gru fit are removed: code tracing in another
+# thread meanwhile keeps its own.
 class _RecordingRegistry(dict):
     """TensorFlow's gradient registry, noting the keys added by sk_gru's threads."""
 

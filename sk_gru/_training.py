@@ -13,8 +13,8 @@ topology traces nothing, and the first traces what it can while its first epoch
 runs (:meth:`Program._first_calls`). Where the recurrences go through
 ``UnrolledGRU`` (on a CPU, without a convolution front end or recurrent
 dropout; its steps unrolled up to 32 steps, in a loop beyond), the widths and
-the input dropout's rate are data too: the template's variables take any width (:class:`WidthRules`),
-so a search over ``units`` or ``dropout`` traces once
+the input dropout's rate are data too: the template's variables take any width
+(:class:`WidthRules`), so a search over ``units`` or ``dropout`` traces once
 (``python -m benchmarks.grid_search``). Programs live in a small
 least-recently-used cache.
 
