@@ -38,7 +38,7 @@ _UNSUPPORTED_OPTIMIZERS = ("ScheduleFreeAdamW",)
 # The network's widths: data to a program, which one trace serves at any of them
 # (see WidthRules in _training). ``python -m benchmarks.grid_search`` times a
 # search over them.
-_WIDTHS = ("units", "dense_units", "embedding_dim", "vocabulary_size")
+_WIDTHS = ("units", "dense_units", "conv_filters", "embedding_dim", "vocabulary_size")
 
 
 # Optimizer settings whose update branches on a variable's static shape.
@@ -50,11 +50,10 @@ def _widths_are_data(network: dict, optimizer_class: type, optimizer_config: dic
     rate) as data: where its recurrences train and infer through UnrolledGRU,
     unrolled or rolled, whose steps read their width and rate at run time (Keras's
     GRU slices by a fixed width, and recurrent dropout goes through it), and its
-    optimizer's update reads no static shape. The convolution front end is left
-    out for now."""
+    optimizer's update reads no static shape. The convolution front end's filters
+    are data too (its Conv1D adds its bias by broadcasting)."""
     return (
         _on_cpu()
-        and not network["conv_filters"]
         and not network["recurrent_dropout"]
         and optimizer_class.__name__ not in _FIXED_WIDTH_OPTIMIZERS
         and not optimizer_config.get("gradient_accumulation_steps")

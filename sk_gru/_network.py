@@ -70,6 +70,22 @@ def series_log_scale(steps: np.ndarray, kept: np.ndarray) -> np.ndarray:
 
 
 @keras.saving.register_keras_serializable(package="sk_gru")
+class Conv1D(keras.layers.Conv1D):
+    """``keras.layers.Conv1D`` whose bias is added by broadcasting.
+
+    Keras reshapes the bias to ``(1, 1, filters)``, a width fixed when the layer is
+    built; broadcasting computes the same sum at whatever width the weights have,
+    so that a program can take the filters as data.
+    """
+
+    def call(self, inputs):
+        outputs = self.convolution_op(inputs, self.kernel)
+        if self.use_bias:
+            outputs = outputs + self.bias
+        return outputs if self.activation is None else self.activation(outputs)
+
+
+@keras.saving.register_keras_serializable(package="sk_gru")
 class SeriesStandardize(keras.layers.Layer):
     """Standardise each series by its own mean and standard deviation, and add its
     scale as an input: ``[(x - mean) / std, log std]`` per feature.
@@ -487,7 +503,7 @@ def build_gru_network(
         masked = tensor
         tensor = ZeroPadded()(tensor)
         for width, kernel in zip(conv_filters, kernels, strict=True):
-            tensor = keras.layers.Conv1D(
+            tensor = Conv1D(
                 width,
                 kernel,
                 padding="same",

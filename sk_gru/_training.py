@@ -11,10 +11,10 @@ weights, zeroed optimizer state and learning rate to the template's variables,
 runs its epochs, and reads the weights back out, so a second fit of the same
 topology traces nothing, and the first traces what it can while its first epoch
 runs (:meth:`Program._first_calls`). Where the recurrences go through
-``UnrolledGRU`` (on a CPU, without a convolution front end or recurrent
-dropout; its steps unrolled up to 32 steps, in a loop beyond), the widths and
-the input dropout's rate are data too: the template's variables take any width
-(:class:`WidthRules`), so a search over ``units`` or ``dropout`` traces once
+``UnrolledGRU`` (on a CPU, without recurrent dropout; its steps unrolled up to
+32 steps, in a loop beyond), the widths and the input dropout's rate are data
+too: the template's variables take any width (:class:`WidthRules`), so a search
+over ``units``, ``conv_filters`` or ``dropout`` traces once
 (``python -m benchmarks.grid_search``). Programs live in a small
 least-recently-used cache.
 

@@ -57,6 +57,9 @@ WIDTHS = [
     {"units": 11, "bidirectional": True},
     {"units": 5, "dropout": 0.2},  # input dropout: its rate is data too
     {"units": 7, "dropout": 0.4},
+    # Convolution blocks: their filters are data; pooling 1 leaves the GRU 40 steps.
+    {"units": 5, "conv_filters": (3, 6), "conv_pool_size": 1},
+    {"units": 7, "conv_filters": (5, 4), "conv_pool_size": 1},
 ]
 
 
@@ -72,8 +75,8 @@ def test_widths_are_data_one_trace_serves_every_width_bit_for_bit(data, monkeypa
     else:
         X = rng.normal(size=(40, 40 if data == "long" else 6, 2))
         y = X.sum(axis=(1, 2)) > 0
-        # The loop's own cases: backward layers and dropout.
-        widths = WIDTHS[4:] if data == "long" else WIDTHS
+        # The loop's own cases: backward layers, dropout and convolution blocks.
+        widths = WIDTHS[4:] if data == "long" else WIDTHS[:8]
     monkeypatch.setattr(training, "_programs", OrderedDict())
     fitted, traced = [], {}
     for w in widths:
@@ -84,8 +87,8 @@ def test_widths_are_data_one_trace_serves_every_width_bit_for_bit(data, monkeypa
         traced.setdefault(id(program), (program, _traces(program), dict(program._infer)))
         fitted.append(model)
     # One program per topology: with and without the dense layer, bidirectional,
-    # with dropout.
-    assert len(traced) == training.cached_programs() == (4 if data == "float" else 2)
+    # with dropout, with convolution blocks.
+    assert len(traced) == training.cached_programs() == {"float": 4, "tokens": 2, "long": 3}[data]
     for program, traces, inference in traced.values():
         assert _traces(program) == traces and program._infer == inference
     for w, model in zip(widths, fitted, strict=True):
@@ -254,13 +257,16 @@ def test_large_chunks_pad_to_quarter_steps_between_powers_of_two():
 
 
 @pytest.mark.skipif(not training._on_cpu(), reason="on a GPU, inference runs uncompiled")
-@pytest.mark.parametrize(("conv_filters", "repeats"), [((), 1), ((4,), 1), ((4,), 2), ((), 2)])
+@pytest.mark.parametrize(
+    ("settings", "repeats"),
+    [({}, 1), ({"conv_filters": (4,)}, 1), ({"recurrent_dropout": 0.1}, 2), ({}, 2)],
+)
 def test_small_and_large_batches_infer_through_the_rolled_loop(
-    sum_data, conv_filters, repeats, monkeypatch
+    sum_data, settings, repeats, monkeypatch
 ):
     # On a CPU, batches of any size but a search's scoring folds go through
-    # UnrolledGRU's rolled loop under XLA, whether the widths are data or fixed (a
-    # convolution block), and whether the program trains the unrolled steps (20),
+    # UnrolledGRU's rolled loop under XLA, whether the widths are data or fixed
+    # (recurrent dropout), and whether the program trains the unrolled steps (20),
     # Keras's GRU (fixed widths, 40 steps) or the rolled loop itself (widths as
     # data, 40 steps): the trained network's outputs.
     X, y = sum_data
@@ -268,10 +274,10 @@ def test_small_and_large_batches_infer_through_the_rolled_loop(
     monkeypatch.setattr(training, "_programs", OrderedDict())  # a program yet to trace
     rolled = []
     monkeypatch.setattr(training, "roll", lambda model: rolled.append(model) or roll(model))
-    clf = GRUClassifier(**FAST, conv_filters=conv_filters, random_state=0).fit(X, y)
+    clf = GRUClassifier(**FAST, **settings, random_state=0).fit(X, y)
     program = _program(clf)
     assert program._unrolled == (repeats == 1)
-    assert program.widths.data == (not conv_filters)
+    assert program.widths.data == ("recurrent_dropout" not in settings)
     large = np.concatenate([X] * 5)[:520]  # padded to 640 rows
     for rows in (X[:8], large):
         assert program._inference_path(training.padded_rows(len(rows))) == (False, True)
