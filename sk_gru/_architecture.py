@@ -38,7 +38,14 @@ _UNSUPPORTED_OPTIMIZERS = ("ScheduleFreeAdamW",)
 # The network's widths: data to a program, which one trace serves at any of them
 # (see WidthRules in _training). ``python -m benchmarks.grid_search`` times a
 # search over them.
-_WIDTHS = ("units", "dense_units", "conv_filters", "embedding_dim", "vocabulary_size")
+_WIDTHS = (
+    "units",
+    "dense_units",
+    "conv_filters",
+    "embedding_dim",
+    "vocabulary_size",
+    "n_outputs",
+)
 
 
 # Optimizer settings whose update branches on a variable's static shape.

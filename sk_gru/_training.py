@@ -373,7 +373,9 @@ class Program:
         self.non_trainable_indices = [position[id(v)] for v in self.model.non_trainable_variables]
         x_spec = tf.TensorSpec((None, *self.model.input_shape[1:]), self.model.inputs[0].dtype)
         self._x_spec = x_spec
-        self._y_spec = None
+        # The training functions of each kind of target (its dtype and columns).
+        self._trained: dict[tf.TensorSpec, dict[str, Callable]] = {}
+        self._functions: dict[str, Callable] = {}
         self._infer: dict[tuple[bool, bool], Callable] = {}
 
     # -- weights ---------------------------------------------------------------------
@@ -514,8 +516,7 @@ class Program:
         # was traced twice per epoch loop (full batches and the last one).
         plain_step = traced(train_step, signature[:3])
         xla_step = traced(train_step, signature[:3], jit_compile=True)
-        self._y_spec = y_spec
-        self._functions = {
+        self._trained[y_spec] = {
             "epoch": traced(epoch_of(plain_step, xla=False), signature),
             "xla epoch": traced(epoch_of(xla_step, xla=True), signature),
             "evaluate": traced(evaluate, signature),
@@ -661,9 +662,17 @@ class Program:
         """
         x, y, w = data
         with self.lock, released_training_graphs():
-            if self._y_spec is None or self._y_spec.dtype != tf.as_dtype(y.dtype):
-                self._compile_training(tf.TensorSpec((None, *y.shape[1:]), y.dtype))
+            # Where widths are data, so is the number of outputs, and so the number of
+            # y's columns; one column (a label, or one output) stays static, as
+            # Keras's sparse cross-entropy needs.
+            y_spec = tf.TensorSpec(
+                (None, *(None if self.widths.data and n > 1 else n for n in y.shape[1:])),
+                y.dtype,
+            )
+            if y_spec not in self._trained:
+                self._compile_training(y_spec)
                 self._state_functions()
+            self._functions = self._trained[y_spec]
             self.load(state, learning_rate, widths)
             if self._dropout is not None:
                 if dropout is None:

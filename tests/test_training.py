@@ -256,6 +256,33 @@ def test_large_chunks_pad_to_quarter_steps_between_powers_of_two():
     assert len({training.padded_rows(n) for n in range(1, training._MAX_ROWS + 1)}) == 22
 
 
+@pytest.mark.skipif(not training._on_cpu(), reason="on a GPU, widths are fixed")
+@pytest.mark.parametrize("estimator", [GRUClassifier, GRURegressor])
+def test_the_number_of_outputs_is_data(estimator, monkeypatch):
+    # Three to five classes, or two and three regression targets: one program and
+    # one trace of its training functions; each fit is that of an empty cache.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 5, 2))
+    if estimator is GRUClassifier:
+        targets = [rng.integers(0, k, 30) for k in (3, 4, 5)]
+    else:
+        targets = [rng.normal(size=(30, k)) for k in (2, 3)]
+    monkeypatch.setattr(training, "_programs", OrderedDict())
+    fitted = [estimator(**FAST, random_state=0).fit(X, y) for y in targets]
+    program = _program(fitted[0])
+    assert training.cached_programs() == 1 and len(program._trained) == 1
+    for y, model in zip(targets, fitted, strict=True):
+        outputs = len(np.unique(y)) if y.ndim == 1 else y.shape[1]
+        assert model.model_.output_shape[-1] == outputs
+        monkeypatch.setattr(training, "_programs", OrderedDict())
+        alone = estimator(**FAST, random_state=0).fit(X, y)
+        for value, expected in zip(
+            model._network_states[0].variables, alone._network_states[0].variables, strict=True
+        ):
+            np.testing.assert_array_equal(value, expected)
+        np.testing.assert_array_equal(model.predict(X), alone.predict(X))
+
+
 @pytest.mark.skipif(not training._on_cpu(), reason="on a GPU, inference runs uncompiled")
 @pytest.mark.parametrize(
     ("settings", "repeats"),
