@@ -367,6 +367,7 @@ class Program:
                 layer.dropout_rate = self._dropout
         self.loss = loss if isinstance(loss, keras.losses.Loss) else _wrap_loss(loss)
         self.lock = threading.RLock()
+        self._building = threading.RLock()  # of inference functions
         variables = self.model.variables
         position = {id(v): i for i, v in enumerate(variables)}
         self.trainable_indices = [position[id(v)] for v in self.model.trainable_variables]
@@ -597,42 +598,48 @@ class Program:
         return False, True
 
     def _inference_function(self, path: tuple[bool, bool]):
-        """The compiled forward pass of ``path``, with the weights as arguments.
-
-        A path through XLA wraps the uncompiled function of the same network, which
-        XLA inlines, so one trace of the network serves both paths.
-        """
+        """The compiled forward pass of ``path``, with the weights as arguments,
+        built on first use."""
         if path not in self._infer:
-            unroll, xla = path
-            variables = self.model.variables
-            signature = [
-                [tf.TensorSpec(variables[i].shape, variables[i].dtype) for i in indices]
-                for indices in (self.trainable_indices, self.non_trainable_indices)
-            ]
-            if xla:
-                self._infer[path] = _concrete(
-                    self._inference_function((unroll, False)),
-                    [*signature, self._x_spec],
-                    jit_compile=True,
-                )
-                return self._infer[path]
-            # On a CPU the rolled network is UnrolledGRU's rolled loop, which XLA runs
-            # up to four times faster than Keras's GRU on large batches, and which
-            # takes any width where widths are data (Keras's GRU reads its width in
-            # Python).
-            model_serves = self._unrolled if unroll else self._rolled or not self._on_cpu
-            template = self.model
-            if not model_serves:
-                template = self._build(unroll=True)
-                if not unroll:
-                    roll(template)
-                self.widths.free(template)
-
-            def forward(trainable, non_trainable, inputs):
-                return template.stateless_call(trainable, non_trainable, inputs, training=False)[0]
-
-            self._infer[path] = _concrete(forward, [*signature, self._x_spec])
+            # Threads that predict at once, or a first fit's side thread and a
+            # predict, may ask for a new path together: one builds it. Not self.lock,
+            # which a fit holds while its side thread builds paths.
+            with self._building:
+                if path not in self._infer:
+                    self._infer[path] = self._new_inference_function(path)
         return self._infer[path]
+
+    def _new_inference_function(self, path: tuple[bool, bool]):
+        """A path through XLA wraps the uncompiled function of the same network,
+        which XLA inlines, so one trace of the network serves both paths."""
+        unroll, xla = path
+        variables = self.model.variables
+        signature = [
+            [tf.TensorSpec(variables[i].shape, variables[i].dtype) for i in indices]
+            for indices in (self.trainable_indices, self.non_trainable_indices)
+        ]
+        if xla:
+            return _concrete(
+                self._inference_function((unroll, False)),
+                [*signature, self._x_spec],
+                jit_compile=True,
+            )
+        # On a CPU the rolled network is UnrolledGRU's rolled loop, which XLA runs
+        # up to four times faster than Keras's GRU on large batches, and which
+        # takes any width where widths are data (Keras's GRU reads its width in
+        # Python).
+        model_serves = self._unrolled if unroll else self._rolled or not self._on_cpu
+        template = self.model
+        if not model_serves:
+            template = self._build(unroll=True)
+            if not unroll:
+                roll(template)
+            self.widths.free(template)
+
+        def forward(trainable, non_trainable, inputs):
+            return template.stateless_call(trainable, non_trainable, inputs, training=False)[0]
+
+        return _concrete(forward, [*signature, self._x_spec])
 
     # -- training ----------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """The training core: one traced program per architecture, each estimator's own weights."""
 
 import threading
+import time
 from collections import OrderedDict
 
 import keras
@@ -154,6 +155,36 @@ def test_fits_in_threads_match_serial_fits_and_leave_others_alone(regression_dat
         np.testing.assert_array_equal(estimator.predict(X), expected)
     for prediction in during:
         np.testing.assert_array_equal(prediction, before)
+
+
+def test_threads_predicting_through_a_new_path_build_it_once(sum_data, monkeypatch):
+    X, y = sum_data
+    monkeypatch.setattr(training, "_programs", OrderedDict())
+    clf = GRUClassifier(**FAST, random_state=0).fit(X, y)
+    expected = clf.predict_proba(X)
+    program = _program(clf)
+    monkeypatch.setattr(program, "_infer", {})  # its inference paths yet to build
+    built, build = [], program._new_inference_function
+
+    def slow_build(path):
+        built.append(path)
+        time.sleep(0.2)  # long enough for the other thread to ask for the same path
+        return build(path)
+
+    monkeypatch.setattr(program, "_new_inference_function", slow_build)
+    results = [None, None]
+
+    def predict(index):
+        results[index] = clf.predict_proba(X)
+
+    threads = [threading.Thread(target=predict, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert built and len(built) == len(set(built))
+    for result in results:
+        np.testing.assert_array_equal(result, expected)
 
 
 def test_long_fits_go_on_through_xla_to_the_same_model(sum_data, monkeypatch):
