@@ -311,8 +311,9 @@ def report(result: dict) -> list[str]:
             "GRU, 1 epoch, "
             f"batch 32, {result['n']} sequences of 20 steps)",
             "",
-            "The learning rate is data to sk_gru, and on a CPU without a convolution "
-            "front end so are the widths: after the warm-up fit, the search traces nothing "
+            "The learning rate is data to sk_gru, and on a CPU (without recurrent dropout) "
+            "so are the widths: after "
+            "the warm-up fit, the search traces nothing "
             "new; a width's first predict of a batch of up to 32 or of 512 rows or more "
             "compiles (XLA, below), and the folds' 100 rows do not. Each library "
             "in a fresh interpreter per round, taking turns, after one warm-up fit of a "
