@@ -677,8 +677,10 @@ class Program:
                 y.dtype,
             )
             if y_spec not in self._trained:
+                first = not self._trained
                 self._compile_training(y_spec)
-                self._state_functions()
+                if first:  # the variables are the same for every kind of target
+                    self._state_functions()
             self._functions = self._trained[y_spec]
             self.load(state, learning_rate, widths)
             if self._dropout is not None:
