@@ -108,7 +108,7 @@ def hashable(value) -> Hashable:
     return value
 
 
-def _loss_key(loss) -> Hashable:
+def loss_key(loss) -> Hashable:
     if isinstance(loss, keras.losses.Loss):
         # Keras's wrapped losses leave some options out of get_config (Huber's delta).
         wrapped = (getattr(loss, "fn", None), hashable(getattr(loss, "_fn_kwargs", {})))
@@ -161,7 +161,7 @@ class Architecture:
                 "state cannot be set from data. Use another keras optimizer."
             )
         rest = (
-            _loss_key(self.loss),
+            loss_key(self.loss),
             _optimizer_key(self.optimizer_class, self.optimizer_config),
         )
         data = _widths_are_data(self.network, self.optimizer_class, self.optimizer_config)

@@ -20,7 +20,7 @@ from sklearn.model_selection import KFold, train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._architecture import Architecture, hashable
+from ._architecture import Architecture, loss_key, hashable
 from ._network import series_log_scale
 from ._policy import training_policy, validation_size
 from ._runtime import seed_from
@@ -472,7 +472,8 @@ class GRUEstimatorMixin:
         routed = sorted(
             (k, v) for k, v in params.items() if k.startswith(("optimizer__", "loss__"))
         )
-        values = (self.optimizer, self.loss or self._default_loss(), self.learning_rate, routed)
+        loss = self.loss or loss_key(self._default_loss())
+        values = (self.optimizer, loss, self.learning_rate, routed)
         memo_key = hashable(values) if _plain(values) else None
         if memo_key in _components_memo:
             return _components_memo[memo_key]

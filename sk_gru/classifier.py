@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Real
 
+import keras
 import numpy as np
 from sklearn.base import ClassifierMixin
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils._tags import ClassifierTags
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 
 from ._base import ClassifierLabelEncoder, GRUEstimatorMixin, KerasClassifier
+from ._losses import SparseCategoricalCrossentropy
 from ._network import PAD_VALUE
+
+# label_smoothing="auto" with more than two classes; chosen on the training splits of
+# the time-series section of ``python -m benchmarks`` (README "Training policy").
+AUTO_LABEL_SMOOTHING = 0.1
 
 
 class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
@@ -88,7 +95,15 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         ignored when ``optimizer`` is an instance).
     loss : str, keras loss or None, default=None
         Loss. None picks binary cross-entropy for two classes and sparse
-        categorical cross-entropy for more.
+        categorical cross-entropy for more, smoothed by ``label_smoothing``.
+    label_smoothing : float or "auto", default="auto"
+        Label smoothing of the default loss, as in Keras's cross-entropy losses:
+        the target puts ``1 - label_smoothing`` on the true class and spreads
+        ``label_smoothing`` evenly over all classes, which keeps the network from
+        growing ever more confident on a small training set. "auto" is 0.1 with
+        more than two classes and 0 (none) for two: chosen by cross-validation on
+        the training splits of the time-series benchmark (README "Training
+        policy"). With a ``loss`` of your own, set the smoothing on that loss.
     metrics : list or None, default=None
         Keras metrics reported in ``history_``.
     epochs : int or "auto", default="auto"
@@ -205,6 +220,7 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
     _parameter_constraints: dict = {
         **GRUEstimatorMixin._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
     }
     _y_numeric = False
     _auto_members = 1  # one network; small classification sets learn on the training loss
@@ -229,6 +245,7 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         optimizer="adam",
         learning_rate: float = 3e-3,
         loss=None,
+        label_smoothing: float | str = "auto",
         metrics=None,
         epochs: int | str = "auto",
         batch_size: int = 64,
@@ -263,6 +280,7 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         self.optimizer = optimizer
         self.learning_rate = learning_rate
         self.loss = loss
+        self.label_smoothing = label_smoothing
         self.metrics = metrics
         self.epochs = epochs
         self.batch_size = batch_size
@@ -331,8 +349,25 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
     def _output_layer(self) -> tuple[int, str]:
         return (1, "sigmoid") if self.n_classes_ == 2 else (self.n_classes_, "softmax")
 
-    def _default_loss(self) -> str:
-        return "binary_crossentropy" if self.n_classes_ == 2 else "sparse_categorical_crossentropy"
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        if self.loss is not None and self.label_smoothing not in ("auto", 0):
+            raise ValueError(
+                f"label_smoothing={self.label_smoothing!r} smooths the default loss of "
+                f"{type(self).__name__}, but loss={self.loss!r} is given: set the "
+                "smoothing on that loss, or leave label_smoothing='auto'."
+            )
+
+    def _default_loss(self) -> str | keras.losses.Loss:
+        binary = self.n_classes_ == 2
+        smoothing = self.label_smoothing
+        if smoothing == "auto":
+            smoothing = 0.0 if binary else AUTO_LABEL_SMOOTHING
+        if not smoothing:
+            return "binary_crossentropy" if binary else "sparse_categorical_crossentropy"
+        if binary:
+            return keras.losses.BinaryCrossentropy(label_smoothing=smoothing)
+        return SparseCategoricalCrossentropy(label_smoothing=smoothing)
 
     def fit(self, X, y, sample_weight=None) -> GRUClassifier:
         """Fit the classifier to sequences ``X`` and labels ``y``.

@@ -92,6 +92,24 @@ def test_learns_the_sum_task_and_generalises():
     assert clf.score(X[400:], y[400:]) >= 0.9
 
 
+@pytest.mark.parametrize(
+    ("n_classes", "label_smoothing", "most_confident"),
+    # The smoothed optimum of the true class is 1 - 0.1 + 0.1 / 3 = 0.933.
+    [(3, "auto", (0.85, 0.95)), (3, 0.0, (0.99, 1.0)), (2, "auto", (0.99, 1.0))],
+)
+def test_label_smoothing_caps_confidence_with_more_than_two_classes(
+    n_classes, label_smoothing, most_confident
+):
+    rng = np.random.default_rng(0)
+    y = np.arange(60) % n_classes
+    X = rng.normal(scale=0.1, size=(60, 6)) + y[:, None]
+    clf = GRUClassifier(units=8, epochs=60, learning_rate=0.03, random_state=0)
+    clf.set_params(label_smoothing=label_smoothing, early_stopping=False).fit(X, y)
+    assert clf.score(X, y) == 1.0
+    low, high = most_confident
+    assert low <= clf.predict_proba(X).max(axis=1).mean() <= high
+
+
 def test_three_dimensional_input_with_several_features():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(80, 5, 3))

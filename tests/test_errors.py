@@ -63,6 +63,12 @@ def test_single_class_is_rejected(sum_data):
         GRUClassifier(**FAST).fit(X, np.ones(len(X)))
 
 
+def test_label_smoothing_with_a_loss_of_ones_own_is_rejected(sum_data):
+    X, y = sum_data
+    with pytest.raises(ValueError, match="set the smoothing on that loss"):
+        GRUClassifier(loss="binary_crossentropy", label_smoothing=0.1, **FAST).fit(X, y)
+
+
 def test_continuous_labels_are_rejected_by_the_classifier(sum_data):
     X, _ = sum_data
     with pytest.raises(ValueError, match="Unknown label type"):

@@ -33,8 +33,10 @@ BASE = {
 
 def _data(kind: str = "float", n: int = 48, steps: int = 8):
     rng = np.random.default_rng(0)
-    if kind == "tokens":
+    if kind in ("tokens", "classes"):
         X = rng.integers(1, 10, size=(n, steps))
+        if kind == "classes":
+            return X, np.digitize(X.sum(axis=1), [4.5 * steps, 5.5 * steps])
         return X, (X.sum(axis=1) > 5 * steps).astype(int)
     X = rng.normal(size=(n, steps, 2))
     if kind == "padded":  # leading padding of varying length, as SequenceWindower makes
@@ -55,6 +57,8 @@ def _keras_fit(estimator, X, y, optimizer, loss, **fit_options) -> keras.Model:
     if x.ndim < len(model.inputs[0].shape):  # univariate sequences as (n, steps)
         x = x[..., np.newaxis]
     targets = np.asarray(estimator.target_encoder_.transform(y)).reshape(len(x), -1)
+    if isinstance(loss, keras.losses.CategoricalCrossentropy):
+        targets = keras.utils.to_categorical(targets)
     model.fit(
         x, targets, batch_size=BASE["batch_size"], epochs=3, shuffle=False, verbose=0, **fit_options
     )
@@ -216,6 +220,13 @@ CLASSIFIER_LOSSES = {
 def test_classifier_losses_train_what_keras_trains(name):
     params, loss = CLASSIFIER_LOSSES[name]
     assert _compare(params, loss=loss, data="tokens", estimator=GRUClassifier) <= TOLERANCE
+
+
+def test_default_multiclass_loss_is_keras_label_smoothed_cross_entropy():
+    # label_smoothing="auto" smooths by 0.1 with more than two classes, on sparse
+    # labels: the same training as Keras's loss on one-hot targets.
+    loss = keras.losses.CategoricalCrossentropy(label_smoothing=0.1)
+    assert _compare({}, loss=loss, data="classes", estimator=GRUClassifier) <= TOLERANCE
 
 
 def test_sample_weight_trains_what_keras_trains():
