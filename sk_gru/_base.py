@@ -20,7 +20,7 @@ from sklearn.model_selection import KFold, train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._architecture import Architecture, loss_key, hashable
+from ._architecture import Architecture, hashable, loss_key
 from ._network import series_log_scale
 from ._policy import training_policy, validation_size
 from ._runtime import seed_from

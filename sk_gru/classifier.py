@@ -18,8 +18,8 @@ from ._base import ClassifierLabelEncoder, GRUEstimatorMixin, KerasClassifier
 from ._losses import SparseCategoricalCrossentropy
 from ._network import PAD_VALUE
 
-# label_smoothing="auto" with more than two classes; chosen on the training splits of
-# the time-series section of ``python -m benchmarks`` (README "Training policy").
+# label_smoothing="auto" on series of more than two classes; chosen on the training
+# splits of the time-series section of ``python -m benchmarks``.
 AUTO_LABEL_SMOOTHING = 0.1
 
 
@@ -100,10 +100,12 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         Label smoothing of the default loss, as in Keras's cross-entropy losses:
         the target puts ``1 - label_smoothing`` on the true class and spreads
         ``label_smoothing`` evenly over all classes, which keeps the network from
-        growing ever more confident on a small training set. "auto" is 0.1 with
-        more than two classes and 0 (none) for two: chosen by cross-validation on
-        the training splits of the time-series benchmark (README "Training
-        policy"). With a ``loss`` of your own, set the smoothing on that loss.
+        growing ever more confident on a small training set. "auto" is 0.1 for
+        series of more than two classes, chosen by cross-validation on the
+        training splits of the time-series benchmark, and 0 (none) for two classes
+        and for token ids (``embedding_dim``): with a vocabulary of 10,000 next
+        words it made each epoch a quarter slower (README "Training policy").
+        With a ``loss`` of your own, set the smoothing on that loss.
     metrics : list or None, default=None
         Keras metrics reported in ``history_``.
     epochs : int or "auto", default="auto"
@@ -362,7 +364,8 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         binary = self.n_classes_ == 2
         smoothing = self.label_smoothing
         if smoothing == "auto":
-            smoothing = 0.0 if binary else AUTO_LABEL_SMOOTHING
+            series = self.embedding_dim is None
+            smoothing = AUTO_LABEL_SMOOTHING if series and not binary else 0.0
         if not smoothing:
             return "binary_crossentropy" if binary else "sparse_categorical_crossentropy"
         if binary:

@@ -93,18 +93,27 @@ def test_learns_the_sum_task_and_generalises():
 
 
 @pytest.mark.parametrize(
-    ("n_classes", "label_smoothing", "most_confident"),
+    ("n_classes", "tokens", "label_smoothing", "most_confident"),
     # The smoothed optimum of the true class is 1 - 0.1 + 0.1 / 3 = 0.933.
-    [(3, "auto", (0.85, 0.95)), (3, 0.0, (0.99, 1.0)), (2, "auto", (0.99, 1.0))],
+    [
+        (3, False, "auto", (0.85, 0.95)),
+        (3, False, 0.0, (0.99, 1.0)),
+        (2, False, "auto", (0.99, 1.0)),
+        (3, True, "auto", (0.99, 1.0)),
+    ],
 )
-def test_label_smoothing_caps_confidence_with_more_than_two_classes(
-    n_classes, label_smoothing, most_confident
+def test_label_smoothing_caps_confidence_of_series_of_more_than_two_classes(
+    n_classes, tokens, label_smoothing, most_confident
 ):
     rng = np.random.default_rng(0)
     y = np.arange(60) % n_classes
     X = rng.normal(scale=0.1, size=(60, 6)) + y[:, None]
+    if tokens:
+        X = np.tile(y[:, None] + 1, 6)
     clf = GRUClassifier(units=8, epochs=60, learning_rate=0.03, random_state=0)
-    clf.set_params(label_smoothing=label_smoothing, early_stopping=False).fit(X, y)
+    clf.set_params(
+        label_smoothing=label_smoothing, early_stopping=False, embedding_dim=4 if tokens else None
+    ).fit(X, y)
     assert clf.score(X, y) == 1.0
     low, high = most_confident
     assert low <= clf.predict_proba(X).max(axis=1).mean() <= high
