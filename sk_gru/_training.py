@@ -534,8 +534,15 @@ class Program:
         results are dropped. A first fit with validation takes about a quarter less
         (the cold rows of ``python -m benchmarks.fit``).
         """
+        # Keras's recurrent cells draw their dropout masks even when not training, so
+        # an evaluation advances the seed generators: beside the first epoch it would
+        # change that fit's later masks, and how depends on which thread ran first.
         evaluation = (
-            evaluating is not None and not self._functions["evaluate"].cache_info().currsize
+            evaluating is not None
+            and not self._functions["evaluate"].cache_info().currsize
+            and not any(
+                layer._seed_generators for layer in self.model._flatten_layers(include_self=False)
+            )
         )
         # Where widths are data, a search's scoring folds (33 to 511 rows) take a
         # path of their own: ready it here rather than at the first score.

@@ -227,6 +227,20 @@ def test_first_fit_traces_evaluation_and_inference_during_the_first_epoch(sum_da
     np.testing.assert_array_equal(first.predict_proba(X), second.predict_proba(X))
 
 
+def test_first_fit_with_dropout_and_validation_matches_later_fits(monkeypatch):
+    # An evaluation draws dropout masks (Keras's recurrent cells do so even when not
+    # training), so running one beside the first epoch changed that fit's masks.
+    rng = np.random.default_rng(0)
+    X = rng.integers(1, 50, size=(2000, 8))
+    y = X[:, -1] % 5
+    params = {**FAST, "embedding_dim": 4, "dropout": 0.6, "epochs": 3, "batch_size": 128}
+    params["early_stopping"] = "auto"  # 200 validation samples
+    monkeypatch.setattr(training, "_programs", OrderedDict())  # a program yet to trace
+    first, second = (GRUClassifier(**params, random_state=0).fit(X, y) for _ in range(2))
+    assert len(first.history_["val_loss"]) == 3
+    np.testing.assert_array_equal(first.predict_proba(X), second.predict_proba(X))
+
+
 def test_an_error_beside_the_first_epoch_reaches_the_caller():
     def fail():
         raise ValueError("no evaluation")
