@@ -110,7 +110,8 @@ class GRUEstimatorMixin:
     """Everything GRUClassifier and GRURegressor share.
 
     Subclasses put this mixin first and a scikeras wrapper second, and define
-    ``_output_layer``, ``_default_loss``, ``_check_targets`` and ``_split_stratify``.
+    ``_output_layer``, ``_default_loss``, ``_check_targets`` and ``_split_stratify``,
+    and the members' policy: ``_auto_members`` and ``_members_cross_validate``.
     """
 
     _parameter_constraints: dict = {
@@ -386,12 +387,15 @@ class GRUEstimatorMixin:
     ) -> int:
         """How many folds the members validate on; 0 when they do not cross-validate.
 
-        With ``early_stopping="auto"``, data too small for one trusted validation
-        split are cross-validated when there are several members: together they
-        validate on every sample.
+        With ``early_stopping="auto"``, a regressor's data too small for one trusted
+        validation split are cross-validated when there are several members:
+        together they validate on every sample. A classifier's members train on all
+        of them, as one network does.
         """
-        if early_stopping != "auto" or validation_size(
-            n_samples, early_stopping, self.validation_fraction
+        if (
+            not self._members_cross_validate
+            or early_stopping != "auto"
+            or validation_size(n_samples, early_stopping, self.validation_fraction)
         ):
             return 0
         return n_members if n_members > 1 and n_samples >= 2 * n_members else 0

@@ -229,6 +229,7 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
     # n_members="auto" on data too small for one validation split: cross-validated
     # members; chosen on the small-regression section of ``python -m benchmarks``.
     _auto_members = 5
+    _members_cross_validate = True
     # A regressor's target usually depends on each series' level, which series
     # standardisation removes: "auto" keeps one standardisation of the whole data.
     _auto_series_normalization = False

@@ -103,6 +103,24 @@ def test_explicit_early_stopping_gives_each_member_its_own_split():
     assert set(splits[0][1][0]) != set(splits[1][1][0])
 
 
+def test_classifier_members_on_small_data_train_on_all_of_it():
+    # Unlike a regressor's, they are not cross-validated: member zero is the network
+    # a single fit trains, to its training-loss plateau.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 6))
+    y = (X.sum(axis=1) > 0).astype(int)
+    single = GRUClassifier(units=4, epochs=40, random_state=0).fit(X, y)
+    ensemble = GRUClassifier(units=4, epochs=40, n_members=2, random_state=0).fit(X, y)
+    assert "val_loss" not in ensemble.history_ and ensemble.n_iter_ == single.n_iter_
+    for got, expected in zip(
+        ensemble._network_states[0].variables, single._network_states[0].variables, strict=True
+    ):
+        np.testing.assert_array_equal(got, expected)
+    other, first = ensemble._network_states[1], single._network_states[0]
+    pairs = zip(other.variables, first.variables, strict=True)
+    assert not all(np.array_equal(a, b) for a, b in pairs)  # a member of its own seed
+
+
 def test_classifier_members_average_their_probabilities(sum_data):
     X, y = sum_data
     clf = GRUClassifier(**FAST, n_members=3).fit(X, y)
