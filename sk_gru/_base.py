@@ -111,7 +111,8 @@ class GRUEstimatorMixin:
 
     Subclasses put this mixin first and a scikeras wrapper second, and define
     ``_output_layer``, ``_default_loss``, ``_check_targets`` and ``_split_stratify``,
-    and the members' policy: ``_auto_members`` and ``_members_cross_validate``.
+    and the members' policy on data too small for a trusted validation split:
+    ``_auto_members`` and ``_members_cross_validate``.
     """
 
     _parameter_constraints: dict = {
@@ -322,13 +323,11 @@ class GRUEstimatorMixin:
         data = (x, targets, weights)
         early_stopping = False if partial else self.early_stopping
         if reinitialize:
-            n_members = self._auto_members if self.n_members == "auto" else self.n_members
+            n_members = self._n_members(x.shape, early_stopping)
         else:
             n_members = len(self._network_states)
         folds = self._cross_validation_folds(len(x), n_members, early_stopping)
         if reinitialize:
-            if self.n_members == "auto" and not folds:
-                n_members = 1
             states = [
                 NetworkState(self._initial_variables(program, _member_seed(seed, k)))
                 for k in range(n_members)
@@ -375,12 +374,23 @@ class GRUEstimatorMixin:
             if k == 0:
                 first_history = history  # history_ and n_iter_ are the first member's
         self._network_states = tuple(fitted_states)
+        self.n_members_ = len(fitted_states)
         self._refresh_model()
         if reinitialize or not hasattr(self, "history_"):
             self.history_ = defaultdict(list)
         for key, values in first_history.items():
             self.history_[key] += values
         self.n_iter_ = len(first_history.get("loss", ()))
+
+    def _n_members(self, shape: tuple[int, ...], early_stopping: bool | str) -> int:
+        """How many networks a new fit trains on network input of ``shape``."""
+        if self.n_members != "auto":
+            return self.n_members
+        if early_stopping != "auto" or validation_size(
+            shape[0], early_stopping, self.validation_fraction
+        ):
+            return 1
+        return self._auto_members(n_samples=shape[0], n_timesteps=shape[1])
 
     def _cross_validation_folds(
         self, n_samples: int, n_members: int, early_stopping: bool | str

@@ -21,6 +21,11 @@ from ._network import PAD_VALUE
 # label_smoothing="auto" on series of more than two classes; chosen on the training
 # splits of the time-series section of ``python -m benchmarks``.
 AUTO_LABEL_SMOOTHING = 0.1
+# n_members="auto" on series of more than two classes too few for a trusted
+# validation split: up to AUTO_MEMBERS networks, as many as read MEMBERS_WORK time
+# steps per epoch in all (PigCVP's 104 series of 2,000 steps train one).
+AUTO_MEMBERS = 5
+MEMBERS_WORK = 200_000
 
 
 class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
@@ -161,8 +166,12 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         Number of networks trained and averaged (their class probabilities), each
         from its own random state, as InceptionTime averages five. Each trains as
         one network would: on data too small for a trusted validation split, on
-        all of it to its training-loss plateau. "auto" is one network. A fit costs
-        about one network's fit per member; on the training splits of
+        all of it to its training-loss plateau. "auto" averages several only for
+        series of more than two classes with ``early_stopping="auto"`` on such
+        small data: up to 5, as many as read at most 200,000 time steps per epoch
+        in all (``n_members * n_samples * n_timesteps``), so 50 series of 361
+        steps train 5 and 104 of 2,000 steps one; otherwise one network. A fit
+        costs about one network's fit per member; on the training splits of
         PickupGestureWiimoteZ and OSULeaf, 5 and 3 members gained 0.013 and 0.035
         in cross-validated accuracy over one.
     data_format : {"channels_last", "channels_first"} or None, default=None
@@ -190,6 +199,8 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         stopping. Losses are those Keras minimises.
     n_iter_ : int
         Number of epochs run by the last call to ``fit`` (by the first member).
+    n_members_ : int
+        Number of networks fitted and averaged (see ``n_members``).
     n_features_in_ : int
         Size of the second axis of ``X`` (the number of timesteps).
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -225,9 +236,8 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         "label_smoothing": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
     }
     _y_numeric = False
-    # One network; small classification sets learn best on the training-loss plateau,
-    # so several members train there too, each on all the data (as InceptionTime's).
-    _auto_members = 1
+    # Small classification sets learn best on the training-loss plateau, so members
+    # train there too, each on all the data (as InceptionTime's).
     _members_cross_validate = False
     _auto_series_normalization = True
 
@@ -351,6 +361,15 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
             return None
         return labels
 
+    def _many_class_series(self) -> bool:
+        """Series (not token ids) of more than two classes: what "auto" helps most."""
+        return self.embedding_dim is None and self.n_classes_ > 2
+
+    def _auto_members(self, n_samples: int, n_timesteps: int) -> int:
+        if not self._many_class_series():
+            return 1
+        return int(np.clip(MEMBERS_WORK // (n_samples * n_timesteps), 1, AUTO_MEMBERS))
+
     def _output_layer(self) -> tuple[int, str]:
         return (1, "sigmoid") if self.n_classes_ == 2 else (self.n_classes_, "softmax")
 
@@ -367,8 +386,7 @@ class GRUClassifier(GRUEstimatorMixin, KerasClassifier):
         binary = self.n_classes_ == 2
         smoothing = self.label_smoothing
         if smoothing == "auto":
-            series = self.embedding_dim is None
-            smoothing = AUTO_LABEL_SMOOTHING if series and not binary else 0.0
+            smoothing = AUTO_LABEL_SMOOTHING if self._many_class_series() else 0.0
         if not smoothing:
             return "binary_crossentropy" if binary else "sparse_categorical_crossentropy"
         if binary:

@@ -11,6 +11,9 @@ from sklearn.utils._tags import RegressorTags
 from ._base import GRUEstimatorMixin, KerasRegressor
 from ._network import PAD_VALUE
 
+# n_members="auto" on data too small for a trusted validation split.
+AUTO_MEMBERS = 5
+
 
 class _TargetScaler(TransformerMixin, BaseEstimator):
     """Standardise regression targets for training and undo it for predictions."""
@@ -190,6 +193,8 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         targets.
     n_iter_ : int
         Number of epochs run by the last call to ``fit`` (by the first member).
+    n_members_ : int
+        Number of networks fitted and averaged (see ``n_members``).
     n_outputs_ : int
         Number of targets.
     n_features_in_ : int
@@ -226,9 +231,6 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         "scale_target": ["boolean"],
     }
     _y_numeric = True
-    # n_members="auto" on data too small for one validation split: cross-validated
-    # members; chosen on the small-regression section of ``python -m benchmarks``.
-    _auto_members = 5
     _members_cross_validate = True
     # A regressor's target usually depends on each series' level, which series
     # standardisation removes: "auto" keeps one standardisation of the whole data.
@@ -325,6 +327,11 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
 
     def _split_stratify(self, y_encoded: np.ndarray, n_val: int) -> None:
         return None
+
+    def _auto_members(self, n_samples: int, n_timesteps: int) -> int:
+        # Cross-validated members, five folds where there are two samples to each;
+        # chosen on the small-regression section of ``python -m benchmarks``.
+        return AUTO_MEMBERS if n_samples >= 2 * AUTO_MEMBERS else 1
 
     def _output_layer(self) -> tuple[int, str]:
         return self.n_outputs_, "linear"

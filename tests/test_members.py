@@ -158,3 +158,27 @@ def test_an_ensemble_pickles_and_predicts_the_same():
     restored = pickle.loads(pickle.dumps(reg))
     np.testing.assert_array_equal(restored.predict(X), reg.predict(X))
     assert restored.model_.name == "ensemble"
+
+
+@pytest.mark.parametrize(
+    ("n_classes", "n_samples", "n_steps", "params", "expected"),
+    [
+        (3, 30, 12, {}, 5),  # 360 time steps per member: the cap of 5
+        (3, 30, 20, {}, 3),  # 600: three fit the work of 2,000
+        (3, 30, 70, {}, 1),  # 2,100: one network, however long the series
+        (2, 30, 20, {}, 1),  # binary targets
+        (3, 30, 20, {"early_stopping": False}, 1),  # exactly `epochs` epochs
+        (3, 500, 2, {}, 1),  # 500 samples: a trusted validation split
+        (3, 30, 20, {"embedding_dim": 4}, 1),  # token ids
+    ],
+)
+def test_classifier_auto_members_average_series_of_many_classes_within_a_work_budget(
+    monkeypatch, n_classes, n_samples, n_steps, params, expected
+):
+    monkeypatch.setattr("sk_gru.classifier.MEMBERS_WORK", 2_000)
+    rng = np.random.default_rng(0)
+    X = rng.integers(1, 9, size=(n_samples, n_steps))
+    y = np.arange(n_samples) % n_classes
+    clf = GRUClassifier(units=4, epochs=1, random_state=0, **params).fit(X, y)
+    assert clf.n_members_ == len(clf._network_states) == expected
+    assert clf.n_iter_ == 1
