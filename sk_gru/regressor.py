@@ -329,9 +329,9 @@ class GRURegressor(GRUEstimatorMixin, KerasRegressor):
         return None
 
     def _auto_members(self, n_samples: int, n_timesteps: int) -> int:
-        # Cross-validated members, five folds where there are two samples to each;
-        # chosen on the small-regression section of ``python -m benchmarks``.
-        return AUTO_MEMBERS if n_samples >= 2 * AUTO_MEMBERS else 1
+        # Cross-validated members where the data make the folds; chosen on the
+        # small-regression section of ``python -m benchmarks``.
+        return AUTO_MEMBERS if self._cross_validation_folds(n_samples, AUTO_MEMBERS, "auto") else 1
 
     def _output_layer(self) -> tuple[int, str]:
         return self.n_outputs_, "linear"
