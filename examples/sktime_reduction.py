@@ -11,9 +11,10 @@ transformers do the rest, so the whole forecaster is one sktime object:
 
 - ``LogTransformer`` and ``Differencer(lags=[1, 12])``: the log's change from last
   month of its year-on-year change, as in the airline example.
-- ``make_reduction(..., window_length=12)`` on that, with five GRURegressors
-  averaged (``VotingRegressor``), since with 95 training windows one network's
-  36-step forecast depends on its seed, as the airline example explains.
+- ``make_reduction(..., window_length=12)`` on that, with one default
+  ``GRURegressor``. sktime cuts only complete windows, the 83 that the airline
+  example trains on, and the forecasts are the same: MAPE 0.043 to 0.064 over
+  ``random_state`` 0 to 4 (median 0.051, 2026-12-05).
 
 skforecast's ``ForecasterRecursive`` takes a regressor the same way, but its
 current release (0.26) requires pandas older than 3, which sk_gru's tests run
@@ -27,7 +28,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from _common import plt, save_figure
-from sklearn.ensemble import VotingRegressor
 from sktime.forecasting.compose import TransformedTargetForecaster, make_reduction
 from sktime.transformations.difference import Differencer
 from sktime.transformations.series.boxcox import LogTransformer
@@ -36,7 +36,7 @@ from sk_gru import GRURegressor
 from sk_gru.datasets import load_airline
 
 
-def main(test_months: int = 36, epochs="auto", n_models: int = 5, output_dir=None) -> dict:
+def main(test_months: int = 36, epochs="auto", random_state: int = 0, output_dir=None) -> dict:
     passengers = load_airline()
     passengers.index = passengers.index.to_period("M")
     train, test = passengers.iloc[:-test_months], passengers.iloc[-test_months:]
@@ -48,15 +48,7 @@ def main(test_months: int = 36, epochs="auto", n_models: int = 5, output_dir=Non
             (
                 "gru",
                 make_reduction(
-                    VotingRegressor(
-                        [
-                            (
-                                f"gru{seed}",
-                                GRURegressor(epochs=epochs, n_members=1, random_state=seed),
-                            )
-                            for seed in range(n_models)
-                        ]
-                    ),
+                    GRURegressor(epochs=epochs, random_state=random_state),
                     window_length=12,
                     strategy="recursive",
                 ),
@@ -68,8 +60,8 @@ def main(test_months: int = 36, epochs="auto", n_models: int = 5, output_dir=Non
     mape = float(np.mean(np.abs(forecast - test) / test))
     seasonal_naive = np.resize(train.iloc[-12:].to_numpy(), test_months)
     naive_mape = float(np.mean(np.abs(seasonal_naive - test) / test))
-    print(f"sktime reduction, {n_models} GRURegressors: MAPE {mape:.3f}")
-    print(f"Seasonal naive, computed here:         MAPE {naive_mape:.3f}")
+    print(f"sktime reduction, GRURegressor: MAPE {mape:.3f}")
+    print(f"Seasonal naive, computed here:  MAPE {naive_mape:.3f}")
 
     fig, ax = plt.subplots(figsize=(8, 3.5))
     ax.plot(passengers.index.to_timestamp(), passengers, color="black", lw=1, label="observed")

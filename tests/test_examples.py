@@ -53,7 +53,7 @@ def test_conformal_recipe_covers_at_the_asked_rate_with_narrow_intervals(tmp_pat
 def test_sktime_reduction_recipe_beats_seasonal_naive_over_the_test_months(tmp_path):
     import sktime_reduction
 
-    results = sktime_reduction.main(epochs=5, n_models=2, output_dir=tmp_path)
+    results = sktime_reduction.main(epochs=5, output_dir=tmp_path)
     forecast = results["forecast"]
     assert len(forecast) == 36 and str(forecast.index[0]) == "1958-01"
     assert results["mape"] < results["seasonal_naive_mape"]

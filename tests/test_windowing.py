@@ -206,6 +206,22 @@ def test_padded_rows_get_predictions_that_ignore_the_padding():
     assert np.isfinite(model.predict(X[:5])).all()
 
 
+def test_fit_leaves_out_the_windows_that_start_before_the_series():
+    X, y = _sine_pairs(80)
+    windows = SequenceWindower(window=6).fit_transform(X)
+    weights = np.random.default_rng(0).uniform(0.5, 1.5, len(y))
+    params = {"units": 4, "epochs": 3, "random_state": 0}
+    on_windows = GRURegressor(**params).fit(windows, y, sample_weight=weights)
+    complete = np.asarray(windows)[5:]
+    on_complete = GRURegressor(**params).fit(complete, y[5:], sample_weight=weights[5:])
+    np.testing.assert_allclose(on_windows.predict(complete), on_complete.predict(complete))
+    assert on_windows.input_mean_ == pytest.approx(on_complete.input_mean_)
+    # Test folds start with padded windows: the network still masks them.
+    assert on_windows.masked_ and np.isfinite(on_windows.predict(windows[:5])).all()
+    shorter_than_window = SequenceWindower(window=6).fit_transform(X[:4])
+    assert GRURegressor(**params).fit(shorter_than_window, y[:4]).n_iter_ == 3
+
+
 def test_grid_search_over_window_and_units_with_time_series_split():
     X, y = _sine_pairs(160)
     pipe = make_pipeline(SequenceWindower(), GRURegressor(epochs=1, random_state=0))
