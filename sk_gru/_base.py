@@ -209,7 +209,9 @@ class GRUEstimatorMixin:
         ----------
         X : array-like of shape (n_samples, n_timesteps) or \
                 (n_samples, n_timesteps, n_features)
-            Training sequences. 2-D input is read as univariate sequences.
+            Training sequences. 2-D input is read as univariate sequences. Of the
+            output of ``SequenceWindower``, the windows that start before the
+            series (padded in front) are left out when any window is complete.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None

@@ -23,8 +23,9 @@ __all__ = ["PAD_VALUE", "SequenceWindower", "forecast_pairs", "recursive_forecas
 class Windows(np.ndarray):
     """An array of windows, (n_samples, window, n_features), as SequenceWindower makes.
 
-    The GRU estimators never ask such an array for its layout (``data_format``).
-    Indexing it and its repr give plain arrays.
+    The GRU estimators never ask such an array for its layout (``data_format``),
+    and train on those of its windows that start within the series. Indexing it
+    and its repr give plain arrays.
     """
 
     def __getitem__(self, key):
@@ -40,7 +41,10 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
     Row ``t`` of the output holds input rows ``t - window + 1`` to ``t``. Positions
     before the first row are filled with :data:`sk_gru.PAD_VALUE`, which
     ``GRUClassifier`` and ``GRURegressor`` mask by default. So the number of rows
-    is kept, ``y`` stays aligned, and ``window`` can be grid-searched.
+    is kept, ``y`` stays aligned, and ``window`` can be grid-searched. Those
+    estimators leave the first ``window - 1`` rows, whose windows start before
+    the series, out of training when any window is complete: no forecast reads so
+    short a history.
 
     Parameters
     ----------
