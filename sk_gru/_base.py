@@ -90,10 +90,9 @@ def _complete_windows(X: np.ndarray, *parts) -> tuple[bool, np.ndarray, ...]:
     """Whether windows were left out, then ``X`` and ``parts`` without them.
 
     SequenceWindower pads its first ``window - 1`` windows in front: histories
-    shorter than any that a forecast reads. Trained on them too, one default
-    GRURegressor's airline forecast had a MAPE of 0.101 over random states 0 to 4
-    (median), on the complete windows only 0.052. All windows are kept when none
-    is complete.
+    shorter than any that a forecast reads, which made short series' recursive
+    forecasts drift (docs/user_guide/training_policy.md). All windows are kept
+    when none is complete.
     """
     complete = ~np.all(X[:, 0] == np.float32(PAD_VALUE), axis=-1)
     if complete.all() or not complete.any():
